@@ -1,0 +1,3 @@
+from datamig.cli import main
+
+raise SystemExit(main())

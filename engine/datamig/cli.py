@@ -1,0 +1,158 @@
+"""The ``datamig`` command: snapshot, restore, verify, checksum.
+
+Every command prints one JSON object on stdout with ``--json`` (what the Ansible
+modules read), a short human summary otherwise; errors are one line on stderr and
+exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from .runtime.cli import _Parser, add_target_arguments, fail, options_from, setup_django, succeed
+from .runtime.errors import DatamigError
+from .runtime.manifest import load_manifest, require_valid, verify_files
+from .runtime.report import Progress
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="datamig", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    snap = commands.add_parser("snapshot", help="write a snapshot (a Python dump) of a database")
+    _add_source_arguments(snap)
+    snap.add_argument("-o", "--output", required=True, help="new folder to write the snapshot into")
+    snap.add_argument("--site", help="site name to record (default: settings.DATAMIG['site'])")
+    snap.add_argument("--rows-per-file", type=int, default=20_000, help="rows per data file part")
+
+    restore = commands.add_parser("restore", help="restore a snapshot (verifies it first)")
+    restore.add_argument("directory")
+    add_target_arguments(restore)
+
+    verify = commands.add_parser("verify", help="check a snapshot against its manifest")
+    verify.add_argument("directory")
+    verify.add_argument("--json", action="store_true")
+
+    checksum = commands.add_parser("checksum", help="checksum every table's content")
+    _add_source_arguments(checksum)
+    return parser
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--settings", help="Django settings module (default: DJANGO_SETTINGS_MODULE)"
+    )
+    parser.add_argument("--pythonpath", action="append", default=[])
+    parser.add_argument("--database", default="default", help="database alias")
+    parser.add_argument("--database-name", help="override the NAME of that database")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument("--flush", action="store_true", help=argparse.SUPPRESS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except DatamigError as exc:
+        return fail(exc, as_json)
+    except KeyboardInterrupt:
+        return fail(DatamigError("interrupted"), as_json)
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    from .snapshot.writer import take_snapshot
+
+    options = options_from(args, None)
+    setup_django(options)
+    result = take_snapshot(
+        args.output,
+        alias=options.database,
+        site=args.site,
+        rows_per_file=args.rows_per_file,
+        progress=Progress(options.progress),
+    )
+    summary = f"snapshot {result.directory}: {result.rows:,} rows of {len(result.models)} models in {result.seconds:.2f} s"
+    return succeed(result.as_dict(), args.json, lambda: print(summary))
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Verify every file (restore.py included) before running the snapshot's code."""
+    directory = os.path.abspath(args.directory)
+    require_valid(directory)
+    command = [sys.executable, os.path.join(directory, "restore.py"), *_passthrough(args)]
+    return subprocess.call(command)
+
+
+def _passthrough(args: argparse.Namespace) -> list[str]:
+    out: list[str] = []
+    if args.settings:
+        out += ["--settings", args.settings]
+    for folder in args.pythonpath:
+        out += ["--pythonpath", os.path.abspath(folder)]
+    out += ["--database", args.database]
+    if args.database_name:
+        out += ["--database-name", args.database_name]
+    if args.flush:
+        out.append("--flush")
+    if args.json:
+        out.append("--json")
+    if args.progress is not None:
+        out.append("--progress" if args.progress else "--no-progress")
+    return out
+
+
+def _verify(args: argparse.Namespace) -> int:
+    directory = os.path.abspath(args.directory)
+    manifest = load_manifest(directory)
+    result = verify_files(directory, manifest)
+    data: dict[str, Any] = result.as_dict()
+    data.update(
+        site=manifest.get("site"),
+        application=manifest.get("application"),
+        created=manifest.get("created"),
+        rows=manifest.get("total_rows"),
+        format=manifest.get("format"),
+    )
+    if not result.ok:
+        if args.json:
+            data["kind"] = "snapshot_invalid"
+            data["error"] = "; ".join(result.problems)
+            print(json.dumps(data))
+        for problem in result.problems:
+            print(f"datamig: error: {problem}", file=sys.stderr)
+        return 1
+
+    def show() -> None:
+        print(
+            f"snapshot {directory} verified: {result.files_checked} files, {result.bytes_checked:,} bytes"
+        )
+        for name in result.extra:
+            print(f"warning: not in the manifest: {name}")
+
+    return succeed(data, args.json, show)
+
+
+def _checksum(args: argparse.Namespace) -> int:
+    from .checksum import table_checksums
+
+    options = options_from(args, None)
+    setup_django(options)
+    tables = table_checksums(options.database)
+    result = {"ok": True, "tables": tables, "rows": sum(t["rows"] for t in tables.values())}
+
+    def show() -> None:
+        for table, entry in sorted(tables.items()):
+            print(f"{entry['sha256']}  {entry['rows']:>10}  {table}")
+
+    return succeed(result, args.json, show)
+
+
+COMMANDS = {"snapshot": _snapshot, "restore": _restore, "verify": _verify, "checksum": _checksum}

@@ -1,0 +1,131 @@
+"""Row makers: stand-ins for model classes that turn keyword arguments into DB rows.
+
+During a restore, every ``create_<app>_<model>`` function of ``restore.py`` still runs
+(so that edits to it take effect), but the model class it calls is replaced by a row
+maker: instead of a model instance (costly to build, and saving it would run
+``save()``, signals and ``auto_now``), it returns a tuple of database-ready values in
+the order of the model's own table columns. Columns are matched by name, so a
+snapshot column that the current model lacks, or a current field the snapshot lacks,
+is known exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .errors import RestoreFailed
+
+# Field classes whose values pass to the database driver unchanged (for the values a
+# snapshot holds: ints, strs, floats, bools). Others go through get_db_prep_save().
+_PASS_THROUGH = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "URLField",
+        "FloatField",
+        "BooleanField",
+        "NullBooleanField",
+        "FilePathField",
+        "IPAddressField",
+        "GenericIPAddressField",
+    }
+)
+
+
+class UnknownColumns(RestoreFailed):
+    """A create function passed names that the current model has no field for."""
+
+    def __init__(self, label: str, names: list[str]) -> None:
+        self.label = label
+        self.names = names
+        super().__init__(
+            f"{label}: the snapshot has column(s) {', '.join(names)} that the current "
+            "model has no field for (removed or renamed?)"
+        )
+
+
+_MISSING = object()
+
+
+def _value_field(field: Any) -> Any:
+    """The field whose type decides how a value is prepared (FKs: the target's)."""
+    while getattr(field, "remote_field", None) is not None and hasattr(field, "target_field"):
+        field = field.target_field
+    return field
+
+
+def _passes_through(field: Any) -> bool:
+    target = _value_field(field)
+    cls = type(target)
+    return cls.__module__.startswith("django.") and target.get_internal_type() in _PASS_THROUGH
+
+
+def table_fields(model: Any) -> list[Any]:
+    """The fields stored in the model's own table, in table order."""
+    return list(model._meta.local_concrete_fields)
+
+
+class RowMaker:
+    """``make(**attnames)`` returns one DB row tuple for the model's table."""
+
+    def __init__(self, model: Any, connection: Any) -> None:
+        self.model = model
+        self.label = model._meta.label
+        self.table = model._meta.db_table
+        self.fields = table_fields(model)
+        self.columns = [f.column for f in self.fields]
+        self.attnames = [f.attname for f in self.fields]
+        self.missing_seen: set[str] = set()
+        # The plain function, not a bound method: it is what create functions call.
+        self.make = self._compile(connection)
+
+    def _compile(self, connection: Any) -> Callable[..., tuple[Any, ...]]:
+        env: dict[str, Any] = {"_M": _MISSING, "_unknown": self._unknown, "_missing": self._fill}
+        params, prologue, items = [], [], []
+        for index, field in enumerate(self.fields):
+            name = f"v{index}"
+            params.append(f"{field.attname}=_M")
+            prologue.append(f"    {name} = {field.attname}")
+            prologue.append(f"    if {name} is _M: {name} = _missing({index})")
+            if _passes_through(field):
+                items.append(name)
+            else:
+                env[f"p{index}"] = self._preparer(field, connection)
+                items.append(f"None if {name} is None else p{index}({name})")
+        source = (
+            f"def make(*, {', '.join(params)}, **extra):\n"
+            "    if extra: _unknown(extra)\n"
+            + "\n".join(prologue)
+            + f"\n    return ({', '.join(items)},)\n"
+        )
+        exec(compile(source, f"<row maker {self.label}>", "exec"), env)
+        return env["make"]
+
+    @staticmethod
+    def _preparer(field: Any, connection: Any) -> Callable[[Any], Any]:
+        prepare = field.get_db_prep_save
+
+        def prepared(value: Any) -> Any:
+            return prepare(value, connection)
+
+        return prepared
+
+    def _unknown(self, extra: dict[str, Any]) -> None:
+        raise UnknownColumns(self.label, sorted(extra))
+
+    def _fill(self, index: int) -> Any:
+        """A field the snapshot has no value for: its default (a new field)."""
+        field = self.fields[index]
+        self.missing_seen.add(field.attname)
+        return field.get_default()

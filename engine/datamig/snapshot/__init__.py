@@ -1,0 +1,1 @@
+"""Writing snapshots: which models, in what order, how values are written."""

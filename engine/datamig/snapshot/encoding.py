@@ -1,0 +1,120 @@
+"""How each column's values are written into data files, and read back.
+
+A value is written as a JSON literal (so that the engine can parse a row line with
+``json.loads``) that is also a Python literal. Types JSON lacks are written as strings
+(ISO dates and times, Decimal digits, base64 bytes, UUIDs, JSON text) and turned back by
+a converter of ``datamig.runtime.values`` that ``restore.py``'s create functions call.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from dataclasses import dataclass
+from typing import Any, Callable
+
+Encoder = Callable[[Any], Any]
+
+
+def _datetime(value: datetime.datetime) -> str:
+    return value.isoformat(" ")
+
+
+def _isoformat(value: Any) -> str:
+    return value.isoformat()
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+def _bytes(value: Any) -> str:
+    return base64.b64encode(bytes(value)).decode("ascii")
+
+
+def _duration(value: datetime.timedelta) -> int:
+    return (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
+
+
+# internal type -> (encoder, name of the converter in restore.py)
+_BY_TYPE: dict[str, tuple[Encoder, str]] = {
+    "DateTimeField": (_datetime, "to_datetime"),
+    "DateField": (_isoformat, "to_date"),
+    "TimeField": (_isoformat, "to_time"),
+    "DecimalField": (_text, "to_decimal"),
+    "UUIDField": (_text, "to_uuid"),
+    "BinaryField": (_bytes, "to_bytes"),
+    "DurationField": (_duration, "to_duration"),
+    "JSONField": (_text, "to_json"),
+}
+
+
+@dataclass
+class Column:
+    """One column of a model's table as a snapshot writes it."""
+
+    field: Any
+    attname: str
+    encoder: Encoder | None  # None: the value is written as it is
+    converter: str | None  # the restore.py function that reads it back
+    content_type: bool = False  # a foreign key to ContentType, written as natural key
+    json_text: bool = False  # read as the database's JSON text, not decoded
+
+
+def value_field(field: Any) -> Any:
+    while getattr(field, "remote_field", None) is not None and hasattr(field, "target_field"):
+        field = field.target_field
+    return field
+
+
+def column_of(field: Any) -> Column:
+    from .models import is_content_type
+
+    remote = getattr(field, "remote_field", None)
+    if remote is not None and is_content_type(remote.model) and field.concrete:
+        return Column(field, field.attname, None, "ct", content_type=True)
+    internal = value_field(field).get_internal_type()
+    encoder, converter = _BY_TYPE.get(internal, (None, None))
+    return Column(
+        field,
+        field.attname,
+        encoder,
+        converter,
+        json_text=internal == "JSONField" and remote is None,
+    )
+
+
+def columns_of(model: Any) -> list[Column]:
+    return [column_of(f) for f in model._meta.local_concrete_fields]
+
+
+_PLAIN = (str, int, float, bool)
+
+
+def row_encoder(
+    columns: list[Column], content_types: dict[int, list[str]]
+) -> Callable[[tuple], list]:
+    """A function turning one fetched row into the list that is written as JSON."""
+    env: dict[str, Any] = {"_ct": content_types, "_check": _checked}
+    items = []
+    for index, column in enumerate(columns):
+        name = f"r[{index}]"
+        if column.content_type:
+            items.append(f"None if {name} is None else _ct[{name}]")
+        elif column.encoder is not None:
+            env[f"e{index}"] = column.encoder
+            items.append(f"None if {name} is None else e{index}({name})")
+        else:
+            items.append(f"_check({name}, {index})")
+    source = f"def encode(r):\n    return [{', '.join(items)}]\n"
+    exec(compile(source, "<row encoder>", "exec"), env)
+    return env["encode"]
+
+
+def _checked(value: Any, index: int) -> Any:
+    """Plain values pass; anything else would not survive the round trip: refuse."""
+    if value is None or type(value) in _PLAIN:
+        return value
+    if isinstance(value, _PLAIN):  # subclasses of str/int (e.g. enum values)
+        return value
+    raise TypeError(f"column {index}: cannot write a {type(value).__name__} value exactly")

@@ -1,0 +1,67 @@
+"""Read a model's rows in primary-key order, a page at a time.
+
+Keyset pagination (``pk > last ORDER BY pk LIMIT n``) keeps memory bounded on every
+vendor (MySQL's client would otherwise buffer a whole table) and, inside the
+snapshot's repeatable-read transaction, sees one consistent state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .encoding import Column
+
+PAGE_ROWS = 5000
+
+
+def iter_rows(
+    model: Any, columns: list[Column], alias: str, page: int = PAGE_ROWS
+) -> Iterator[tuple]:
+    from django.db.models import F, TextField
+    from django.db.models.functions import Cast
+
+    names, annotations = [], {}
+    for index, column in enumerate(columns):
+        if column.json_text:
+            key = f"datamig_json_{index}"
+            annotations[key] = Cast(F(column.field.name), output_field=TextField())
+            names.append(key)
+        else:
+            names.append(column.attname)
+    pk_index = [c.attname for c in columns].index(model._meta.pk.attname)
+    query = model._base_manager.using(alias).order_by("pk")
+    if annotations:
+        query = query.annotate(**annotations)
+    query = query.values_list(*names)
+    last = None
+    while True:
+        current = query if last is None else query.filter(pk__gt=last)
+        rows = list(current[:page])
+        yield from rows
+        if len(rows) < page:
+            return
+        last = rows[-1][pk_index]
+
+
+def content_type_keys(alias: str) -> dict[int, list[str]]:
+    """Content type id -> [app_label, model] in the source database."""
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.contenttypes"):
+        return {}
+    from django.contrib.contenttypes.models import ContentType
+
+    rows = ContentType.objects.using(alias).values_list("pk", "app_label", "model")
+    return {pk: [app_label, name] for pk, app_label, name in rows}
+
+
+def consistent_read(connection: Any) -> None:
+    """Make the current transaction see one snapshot of the whole database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    elif connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")

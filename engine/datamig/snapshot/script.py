@@ -1,0 +1,135 @@
+"""Generate a snapshot's ``restore.py``: readable, editable, re-runnable Python."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .encoding import Column
+
+HEADER = '''\
+#!/usr/bin/env python3
+"""Restore this datamig snapshot of {site!r} ({application} {version}), taken {created}.
+
+    python restore.py --settings {settings} [--pythonpath DIR] [--database-name NAME] [--flush]
+
+The database is created and migrated when it does not exist; one that holds data is
+replaced only with --flush. All rows load in one transaction, written as they were
+stored (no save(), no signals, no auto_now); any failure leaves the target as it was.
+
+This script is meant to be read and edited. Each model has a ``create_<app>_<model>``
+function that receives one row of the snapshot (its columns, in the order of the
+``# columns:`` line of the data file) and returns the model built from it: rename a
+field, transform or drop a value there (return None to drop the row). ``LOAD`` at the
+end lists the data files in load order: comment a line out to leave a model out.
+
+Executed with ``__name__`` other than ``"__main__"`` (a repair script doing
+``exec(compile(open(path).read(), path, "exec"))``), it only defines the create
+functions: data files then hand each row to the ``loader`` you define, as model
+instances (one ``loader.save(obj)`` per row).
+"""
+import importlib.util
+import os
+import sys
+
+SNAPSHOT_FORMAT = {format}
+SOURCE_VERSION = {version!r}
+SNAPSHOT_DIR = globals().get("SNAPSHOT_DIR") or os.path.dirname(
+    os.path.abspath(sys._getframe(0).f_code.co_filename)
+)
+
+
+def _load_runtime():
+    """The datamig runtime that travels in this snapshot (datamig need not be installed)."""
+    folder = os.path.join(SNAPSHOT_DIR, "datamig_runtime")
+    init = os.path.join(folder, "__init__.py")
+    if not os.path.isfile(init):
+        raise SystemExit(
+            f"datamig: error: {{init}} not found: set SNAPSHOT_DIR to the snapshot folder "
+            "before executing restore.py"
+        )
+    name = "datamig_runtime_" + str(abs(hash(os.path.realpath(folder))))
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[folder])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+runtime = _load_runtime()
+if __name__ == "__main__":
+    OPTIONS = runtime.start(sys.argv[1:], {settings!r})
+
+# Values as the data files write them: JSON spellings, and converters for the types
+# JSON lacks (ISO dates and times, Decimal digits, base64 bytes, UUIDs, JSON text, and
+# content types by natural key, since their ids differ between databases).
+null, true, false, NaN, Infinity = runtime.null, runtime.true, runtime.false, runtime.NaN, runtime.Infinity
+to_datetime, to_date, to_time = runtime.to_datetime, runtime.to_date, runtime.to_time
+to_decimal, to_uuid, to_bytes = runtime.to_decimal, runtime.to_uuid, runtime.to_bytes
+to_duration, to_json, ct = runtime.to_duration, runtime.to_json, runtime.ct
+
+'''
+
+FOOTER = """
+
+def main(options=None):
+    return runtime.main(globals(), options or OPTIONS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+
+
+def variable_name(model: Any) -> str:
+    return f"{model._meta.app_label}_{model._meta.object_name}"
+
+
+def create_name(model: Any) -> str:
+    return f"create_{model._meta.app_label}_{model._meta.model_name}"
+
+
+def create_function(model: Any, columns: list[Column]) -> str:
+    params = ", ".join(c.attname for c in columns)
+    args = []
+    for column in columns:
+        value = f"{column.converter}({column.attname})" if column.converter else column.attname
+        args.append(f"        {column.attname}={value},")
+    body = "\n".join(args)
+    return (
+        f"def {create_name(model)}({params}):\n    return {variable_name(model)}(\n{body}\n    )\n"
+    )
+
+
+def render(
+    meta: dict[str, Any], entries: list[tuple[Any, list[Column], list[str]]], cycles: list[str]
+) -> str:
+    """The whole ``restore.py``: header, model variables, create functions, LOAD, main."""
+    parts = [
+        HEADER.format(
+            site=meta["site"],
+            application=meta["application"]["name"],
+            version=meta["application"]["version"],
+            created=meta["created"],
+            settings=meta["settings_module"],
+            format=meta["format"],
+        )
+    ]
+    parts.append("# The models, as the current code defines them.\n")
+    for model, _columns, _files in entries:
+        parts.append(f"{variable_name(model)} = runtime.model({model._meta.label!r})\n")
+    parts.append("\n")
+    for model, columns, _files in entries:
+        parts.append("\n" + create_function(model, columns) + "\n")
+    if cycles:
+        parts.append(
+            "\n# Loaded before a model they point to (foreign-key cycles; constraints are\n"
+            "# checked at the end of the transaction):\n"
+        )
+        parts.extend(f"#   {note}\n" for note in cycles)
+    parts.append("\nLOAD = [\n")
+    for model, _columns, files in entries:
+        parts.append(f"    ({model._meta.label!r}, {create_name(model)}, {files!r}),\n")
+    parts.append("]\n")
+    parts.append(FOOTER)
+    return "".join(parts)

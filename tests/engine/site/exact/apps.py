@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ExactConfig(AppConfig):
+    name = "exact"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

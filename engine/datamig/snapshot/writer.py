@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from ..runtime.errors import SnapshotFailed
+from ..runtime.databases import TargetDatabase
+from ..runtime.errors import DatabaseUnreachable, SnapshotFailed
 from ..runtime.manifest import FORMAT_VERSION, MANIFEST_NAME, file_entry
 from ..runtime.report import Progress
 from . import script
@@ -149,6 +150,7 @@ def take_snapshot(
     progress = progress or Progress(False)
     started = time.monotonic()
     final = os.path.abspath(output)
+    _require_source(alias)
     folder = _prepare_folder(final)
     connection = connections[alias]
     try:
@@ -205,7 +207,7 @@ def take_snapshot(
         os.rename(folder, final)
     except BaseException as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        if isinstance(exc, SnapshotFailed):
+        if isinstance(exc, (SnapshotFailed, DatabaseUnreachable)):
             raise
         if isinstance(exc, Exception):
             raise SnapshotFailed(
@@ -217,6 +219,14 @@ def take_snapshot(
         {"model": m["model"], "rows": m["rows"], "files": len(m["files"])} for m in manifest_models
     ]
     return result
+
+
+def _require_source(alias: str) -> None:
+    """The source database must exist and answer (a snapshot never creates one)."""
+    source = TargetDatabase(alias)
+    source.check_server()
+    if not source.exists():
+        raise DatabaseUnreachable(f"{source.describe()} does not exist")
 
 
 def _write_model(

@@ -1,0 +1,213 @@
+"""restore.py: runs without datamig installed, stays editable, serves repair scripts,
+and a restore that fails part-way leaves the target as it was."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .helpers import PYTHON, SITE, Database, checksums, json_error, make_source, run, site_args
+
+WITHOUT_DATAMIG = (
+    "import runpy, sys; sys.modules['datamig'] = None; "  # any 'import datamig' now fails
+    "path = sys.argv[1]; sys.argv = sys.argv[1:]; runpy.run_path(path, run_name='__main__')"
+)
+
+
+def run_restore_script(snap: Path, db: Database, *extra: str, check: bool = True):
+    return run(
+        [PYTHON, "-c", WITHOUT_DATAMIG, str(snap / "restore.py"), *site_args(), "--json", *extra],
+        db,
+        check=check,
+    )
+
+
+@pytest.fixture
+def snap_copy(sqlite_source: tuple[Database, Path], tmp_path: Path) -> Path:
+    copy = tmp_path / "snap"
+    shutil.copytree(sqlite_source[1], copy)
+    return copy
+
+
+def test_restore_py_restores_without_datamig_installed(sqlite_source, databases):
+    target = databases("postgresql", "script")
+    result = run_restore_script(sqlite_source[1], target)
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["created_database"] and report["rows"] > 500
+    assert all(m["fast_path"] for m in report["models"])
+    assert checksums(target) == checksums(sqlite_source[0])
+
+
+def test_report_gives_every_model_with_restored_counts(sqlite_source, databases):
+    target = databases("sqlite", "report")
+    report = json.loads(run_restore_script(sqlite_source[1], target).stdout)
+    manifest = json.loads((sqlite_source[1] / "manifest.json").read_text())
+    assert {m["model"]: m["restored"] for m in report["models"]} == {
+        m["model"]: m["rows"] for m in manifest["models"]
+    }
+    assert all(m["errors"] == 0 and m["ignored"] == 0 for m in report["models"])
+
+
+def test_edited_restore_py_runs_by_hand_but_not_through_the_tool(snap_copy, databases):
+    script = snap_copy / "restore.py"
+    source = script.read_text()
+    # Rewrite one create function: drop teams whose name ends in 1, upper-case the rest.
+    old = "def create_exact_team(id, name, captain_id):\n"
+    assert old in source
+    edited = source.replace(
+        old,
+        old + "    if name.endswith('1'):\n        return None\n    name = name.upper()\n",
+    )
+    script.write_text(edited)
+    target = databases("sqlite", "edited")
+    tool = run(
+        [PYTHON, "-m", "datamig", "restore", str(snap_copy), *site_args(), "--json"],
+        target,
+        check=False,
+    )
+    assert "does not match its manifest: restore.py" in json_error(tool)["error"]
+    assert not target.exists()
+    report = json.loads(run_restore_script(snap_copy, target).stdout)
+    assert any("restore.py" in w for w in report["warnings"])
+    team = next(m for m in report["models"] if m["model"] == "exact.Team")
+    assert team["ignored"] >= 1 and team["restored"] + team["ignored"] == team["expected"]
+    names = json.loads(
+        run(
+            [PYTHON, "-c", _names_script()],
+            target,
+        ).stdout
+    )
+    assert names and all(n == n.upper() and not n.endswith("1") for n in names)
+
+
+def _names_script() -> str:
+    return textwrap.dedent(
+        f"""
+        import sys, os, json
+        sys.path.insert(0, {str(SITE)!r})
+        os.environ['DJANGO_SETTINGS_MODULE'] = 'testsite.settings'
+        import django; django.setup()
+        from exact.models import Team
+        print(json.dumps(list(Team.objects.values_list('name', flat=True))))
+        """
+    )
+
+
+def test_failure_part_way_leaves_an_existing_target_as_it_was(snap_copy, databases):
+    target = databases("postgresql", "failing")
+    make_source(target, rows=20, seed=5)
+    before = checksums(target)
+    script = snap_copy / "restore.py"
+    old = "def create_exact_team(id, name, captain_id):\n"
+    script.write_text(
+        script.read_text().replace(old, old + "    raise ValueError(f'refusing team {id}')\n")
+    )
+    result = run_restore_script(snap_copy, target, "--flush", check=False)
+    assert "refusing team" in json_error(result)["error"]
+    # Exact Team loads last: every other table was already flushed and reloaded.
+    assert checksums(target) == before
+
+
+def test_failure_part_way_drops_a_database_it_created(snap_copy, databases):
+    target = databases("mysql", "failing")
+    data = snap_copy / "exact_member.py"
+    # A duplicate primary key inside the data: the database refuses the batch.
+    lines = data.read_text().splitlines(keepends=True)
+    script = snap_copy / "restore.py"
+    old = "def create_exact_member(id, name, team_id, mentor_id):\n"
+    script.write_text(script.read_text().replace(old, old + "    id = 1\n"))
+    assert len(lines) > 5
+    result = run_restore_script(snap_copy, target, check=False)
+    error = json_error(result)["error"]
+    assert "exact.Member" in error and "IntegrityError" in error and "'id': 1" in error
+    assert not target.exists()
+
+
+SEED_REPAIR = """
+import os, sys
+sys.path.insert(0, {site!r})
+os.environ['DJANGO_SETTINGS_MODULE'] = 'testsite.settings'
+import django; django.setup()
+from django.core.exceptions import ValidationError
+from exact.models import Member
+
+p = {snap!r}
+__name__ = ""  # don't execute main(), just load the create_* functions
+path = os.path.join(p, "restore.py")
+exec(compile(open(path).read(), path, "exec"))
+
+
+class PartnerLoader:
+    def __init__(self):
+        self.ignored = 0
+        self.restored = 0
+        self.errors = 0
+        self.seen = []
+
+    def flush_deferred_objects(self):
+        pass
+
+    def save(self, obj):
+        self.seen.append(obj)
+        if obj.__class__.objects.filter(pk=obj.pk).count() == 0:
+            try:
+                obj.full_clean()
+            except ValidationError:
+                self.errors += 1
+                return
+            self.restored += 1
+        else:
+            self.ignored += 1
+
+    def report(self):
+        return dict(errors=self.errors, restored=self.restored, ignored=self.ignored)
+
+
+loader = PartnerLoader()
+path = os.path.join(p, "exact_member.py")
+exec(compile(open(path).read(), path, "exec"))
+import json
+print(json.dumps(dict(
+    report=loader.report(),
+    types=sorted({{type(o).__name__ for o in loader.seen}}),
+    unsaved=all(o._state.adding for o in loader.seen),
+    rows=[[o.pk, o.name, o.team_id, o.mentor_id] for o in loader.seen],
+)))
+"""
+
+
+def test_seed_repair_pattern_gets_one_save_per_row_with_unsaved_instances(sqlite_source, databases):
+    source, snap = sqlite_source
+    live = databases("sqlite", "live")
+    make_source(live, rows=10, seed=3)  # fewer members than the snapshot
+    code = SEED_REPAIR.format(site=str(SITE), snap=str(snap))
+    out = json.loads(run([PYTHON, "-c", code], live).stdout)
+    members = json.loads(
+        run(
+            [PYTHON, "-c", _members_script()],
+            source,
+        ).stdout
+    )
+    assert out["types"] == ["Member"]
+    assert out["unsaved"] is True
+    assert out["rows"] == members  # one save() per row, carrying the row's values
+    report = out["report"]
+    assert report["restored"] + report["ignored"] + report["errors"] == len(members)
+    assert report["ignored"] > 0 and report["restored"] + report["errors"] > 0
+
+
+def _members_script() -> str:
+    return textwrap.dedent(
+        f"""
+        import sys, os, json
+        sys.path.insert(0, {str(SITE)!r})
+        os.environ['DJANGO_SETTINGS_MODULE'] = 'testsite.settings'
+        import django; django.setup()
+        from exact.models import Member
+        print(json.dumps([list(r) for r in Member.objects.order_by('pk').values_list('pk', 'name', 'team_id', 'mentor_id')]))
+        """
+    )

@@ -55,12 +55,12 @@ def test_report_gives_every_model_with_restored_counts(sqlite_source, databases)
 def test_edited_restore_py_runs_by_hand_but_not_through_the_tool(snap_copy, databases):
     script = snap_copy / "restore.py"
     source = script.read_text()
-    # Rewrite one create function: drop teams whose name ends in 1, upper-case the rest.
-    old = "def create_exact_team(id, name, captain_id):\n"
+    # Rewrite one create function: drop logs whose text ends in 1, upper-case the rest.
+    old = "def create_exact_gadgetlog(id, text):\n"
     assert old in source
     edited = source.replace(
         old,
-        old + "    if name.endswith('1'):\n        return None\n    name = name.upper()\n",
+        old + "    if text.endswith('1'):\n        return None\n    text = text.upper()\n",
     )
     script.write_text(edited)
     target = databases("sqlite", "edited")
@@ -73,26 +73,26 @@ def test_edited_restore_py_runs_by_hand_but_not_through_the_tool(snap_copy, data
     assert not target.exists()
     report = json.loads(run_restore_script(snap_copy, target).stdout)
     assert any("restore.py" in w for w in report["warnings"])
-    team = next(m for m in report["models"] if m["model"] == "exact.Team")
-    assert team["ignored"] >= 1 and team["restored"] + team["ignored"] == team["expected"]
+    logs = next(m for m in report["models"] if m["model"] == "exact.GadgetLog")
+    assert logs["ignored"] == 1 and logs["restored"] + logs["ignored"] == logs["expected"]
     names = json.loads(
         run(
-            [PYTHON, "-c", _names_script()],
+            [PYTHON, "-c", _log_texts_script()],
             target,
         ).stdout
     )
-    assert names and all(n == n.upper() and not n.endswith("1") for n in names)
+    assert names == ["LOG 0", "LOG 2", "LOG 3"]
 
 
-def _names_script() -> str:
+def _log_texts_script() -> str:
     return textwrap.dedent(
         f"""
         import sys, os, json
         sys.path.insert(0, {str(SITE)!r})
         os.environ['DJANGO_SETTINGS_MODULE'] = 'testsite.settings'
         import django; django.setup()
-        from exact.models import Team
-        print(json.dumps(list(Team.objects.values_list('name', flat=True))))
+        from exact.models import GadgetLog
+        print(json.dumps(list(GadgetLog.objects.values_list('text', flat=True))))
         """
     )
 
@@ -211,3 +211,13 @@ def _members_script() -> str:
         print(json.dumps([list(r) for r in Member.objects.order_by('pk').values_list('pk', 'name', 'team_id', 'mentor_id')]))
         """
     )
+
+
+def test_a_dropped_row_that_others_point_to_is_named_and_nothing_is_left(snap_copy, databases):
+    script = snap_copy / "restore.py"
+    old = "def create_exact_team(id, name, captain_id):\n"
+    script.write_text(script.read_text().replace(old, old + "    return None\n"))
+    target = databases("sqlite", "dangling")
+    error = json_error(run_restore_script(snap_copy, target, check=False))["error"]
+    assert "foreign key" in error and "exact_member" in error and "team_id" in error
+    assert not target.exists()

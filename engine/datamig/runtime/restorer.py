@@ -166,7 +166,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     if checks_off:
                         connection.enable_constraint_checking()
                         checks_off = False
-                        connection.check_constraints(table_names=[m._meta.db_table for m in loaded])
+                    _check_foreign_keys(connection, loaded)
                 finally:
                     if checks_off:
                         connection.enable_constraint_checking()
@@ -231,6 +231,17 @@ def _load_all(
         progress.update(entry.label, entry.restored, entry.expected, started, final=True)
         loaded.append(model)
     return loaded
+
+
+def _check_foreign_keys(connection: Any, loaded: list[Any]) -> None:
+    """Check every foreign key of the loaded tables now, to name the row that breaks one
+    (at commit, SQLite would only say that some constraint failed)."""
+    from django.db import IntegrityError
+
+    try:
+        connection.check_constraints(table_names=[m._meta.db_table for m in loaded])
+    except IntegrityError as exc:
+        raise RestoreFailed(f"a foreign key points nowhere after the load: {exc}") from None
 
 
 def _add_missing_permissions(alias: str) -> None:

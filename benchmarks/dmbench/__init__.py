@@ -1,0 +1,1 @@
+"""The parts of benchmarks/run.py: measuring, databases, sites, tools, report."""

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from contacts import models
+
+
+@admin.register(models.Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["iso_code", "name", "native_name"]
+
+
+@admin.register(models.Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "vat_id", "main_contact"]
+    raw_id_fields = ["main_contact", "country"]
+    search_fields = ["name"]
+
+
+@admin.register(models.Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "birth_date", "company"]
+    raw_id_fields = ["company", "mentor", "country"]
+    search_fields = ["name", "last_name"]
+
+
+@admin.register(models.Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["id", "person", "organisation", "function", "start_date"]
+    raw_id_fields = ["person", "organisation"]

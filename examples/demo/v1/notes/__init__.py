@@ -1,0 +1,1 @@
+"""Comments on any object, their mentions and tags."""

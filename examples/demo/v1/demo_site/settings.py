@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "contacts",
     "library",
     "notes",
+    "demodata",
 ]
 
 MIDDLEWARE = [

@@ -140,3 +140,15 @@ def fill(rows: int = 200, seed: int = 1) -> None:
         modified=datetime.datetime(2002, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
     )
     GadgetLog.objects.bulk_create(GadgetLog(text=f"log {i}") for i in range(4))
+
+
+def fill_everything(rows: int, seed: int = 1, batch: int = 5000) -> None:
+    """Many rows of Everything only, in bounded memory (for size and memory tests)."""
+    from .models import Everything
+
+    rng = random.Random(seed)
+    for start in range(0, rows, batch):
+        with transaction.atomic():
+            Everything.objects.bulk_create(
+                Everything(**value_sets(rng, i)) for i in range(start, min(rows, start + batch))
+            )

@@ -22,6 +22,8 @@ _ENGINES = {
 }
 _engine, _extra = _ENGINES[VENDOR]
 DATABASES = {"default": {"ENGINE": _engine, "NAME": NAME, **_extra}}
+if os.environ.get("TESTSITE_OTHER_DB_NAME"):  # a second database, same vendor
+    DATABASES["other"] = {**DATABASES["default"], "NAME": os.environ["TESTSITE_OTHER_DB_NAME"]}
 if os.environ.get("TESTSITE_DB_PORT"):
     DATABASES["default"]["PORT"] = os.environ["TESTSITE_DB_PORT"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import Database, make_source, new_database, snapshot
+from .helpers import TEST_SITE, Database, Site, make_source, new_database, snapshot
 
 VENDORS = ["sqlite", "postgresql", "mysql"]
 
@@ -17,8 +17,8 @@ def databases(tmp_path: Path) -> Iterator[callable]:
     """A factory of fresh database names; every database made is dropped at the end."""
     made: list[Database] = []
 
-    def factory(vendor: str, label: str = "db") -> Database:
-        db = new_database(vendor, tmp_path, label)
+    def factory(vendor: str, label: str = "db", site: Site = TEST_SITE) -> Database:
+        db = new_database(vendor, tmp_path, label, site)
         made.append(db)
         return db
 

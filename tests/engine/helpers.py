@@ -20,18 +20,39 @@ PYTHON = sys.executable
 SETTINGS = "testsite.settings"
 
 
+@dataclass(frozen=True)
+class Site:
+    """A Django project the tests run: its settings, its folder, and the prefix of the
+    environment variables that choose its database (``<PREFIX>_DB_VENDOR``, ``_NAME``)."""
+
+    settings: str
+    path: Path
+    env_prefix: str
+
+    def args(self) -> list[str]:
+        return ["--settings", self.settings, "--pythonpath", str(self.path)]
+
+
+TEST_SITE = Site(SETTINGS, SITE, "TESTSITE")
+DEMO_SITE = Site("demo_site.settings", ROOT / "examples" / "demo" / "v1", "DEMO")
+
+
 @dataclass
 class Database:
-    """One database of the test site on one vendor; ``env`` points the site at it."""
+    """One database of a site on one vendor; ``env`` points the site at it."""
 
     vendor: str
     name: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    site: Site = TEST_SITE
 
     @property
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(TESTSITE_DB_VENDOR=self.vendor, TESTSITE_DB_NAME=self.name, **self.extra_env)
+        prefix = self.site.env_prefix
+        env.update(
+            {f"{prefix}_DB_VENDOR": self.vendor, f"{prefix}_DB_NAME": self.name}, **self.extra_env
+        )
         env.pop("DJANGO_SETTINGS_MODULE", None)
         return env
 
@@ -92,10 +113,12 @@ def _my() -> Any:
     return conn
 
 
-def new_database(vendor: str, tmp_path: Path, label: str = "db") -> Database:
+def new_database(
+    vendor: str, tmp_path: Path, label: str = "db", site: Site = TEST_SITE
+) -> Database:
     if vendor == "sqlite":
-        return Database(vendor, str(tmp_path / f"{label}.sqlite3"))
-    return Database(vendor, f"dmtest_{label}_{uuid.uuid4().hex[:10]}")
+        return Database(vendor, str(tmp_path / f"{label}.sqlite3"), site=site)
+    return Database(vendor, f"dmtest_{label}_{uuid.uuid4().hex[:10]}", site=site)
 
 
 def run(
@@ -121,15 +144,15 @@ def datamig(
 
 
 def site_args() -> list[str]:
-    return ["--settings", SETTINGS, "--pythonpath", str(SITE)]
+    return TEST_SITE.args()
 
 
 def django_script(db: Database, code: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run Python with the test site set up against ``db``."""
     prelude = (
         "import sys, os, json\n"
-        f"sys.path.insert(0, {str(SITE)!r})\n"
-        f"os.environ['DJANGO_SETTINGS_MODULE'] = {SETTINGS!r}\n"
+        f"sys.path.insert(0, {str(db.site.path)!r})\n"
+        f"os.environ['DJANGO_SETTINGS_MODULE'] = {db.site.settings!r}\n"
         "import django\ndjango.setup()\n"
     )
     return run([PYTHON, "-c", prelude + code], db, check=check)
@@ -147,18 +170,20 @@ def make_source(db: Database, rows: int = 200, seed: int = 1) -> None:
 
 
 def snapshot(db: Database, out: Path, *extra: str) -> dict[str, Any]:
-    result = datamig("snapshot", *site_args(), "-o", str(out), "--json", *extra, db=db)
+    result = datamig("snapshot", *db.site.args(), "-o", str(out), "--json", *extra, db=db)
     return json.loads(result.stdout)
 
 
 def restore(
     snapshot_dir: Path, db: Database, *extra: str, check: bool = True
 ) -> subprocess.CompletedProcess:
-    return datamig("restore", str(snapshot_dir), *site_args(), "--json", *extra, db=db, check=check)
+    return datamig(
+        "restore", str(snapshot_dir), *db.site.args(), "--json", *extra, db=db, check=check
+    )
 
 
 def checksums(db: Database) -> dict[str, dict[str, Any]]:
-    result = datamig("checksum", *site_args(), "--json", db=db)
+    result = datamig("checksum", *db.site.args(), "--json", db=db)
     return json.loads(result.stdout)["tables"]
 
 

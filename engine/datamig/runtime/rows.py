@@ -55,6 +55,11 @@ class UnknownColumns(RestoreFailed):
         )
 
 
+class LossyValue(RestoreFailed):
+    """The target database cannot store a value exactly."""
+
+
+SQLITE_DECIMAL_DIGITS = 15
 _MISSING = object()
 
 
@@ -112,11 +117,34 @@ class RowMaker:
         exec(compile(source, f"<row maker {self.label}>", "exec"), env)
         return env["make"]
 
-    @staticmethod
-    def _preparer(field: Any, connection: Any) -> Callable[[Any], Any]:
+    def _preparer(self, field: Any, connection: Any) -> Callable[[Any], Any]:
         prepare = field.get_db_prep_save
+        if (
+            connection.vendor == "sqlite"
+            and _value_field(field).get_internal_type() == "DecimalField"
+        ):
+            return self._sqlite_decimal(field, connection)
 
         def prepared(value: Any) -> Any:
+            return prepare(value, connection)
+
+        return prepared
+
+    def _sqlite_decimal(self, field: Any, connection: Any) -> Callable[[Any], Any]:
+        """SQLite stores decimals as floating point: refuse a value it would round."""
+        prepare = field.get_db_prep_save
+        label = f"{self.label}.{field.name}"
+
+        def prepared(value: Any) -> Any:
+            if (
+                value.is_finite()
+                and len(value.normalize().as_tuple().digits) > SQLITE_DECIMAL_DIGITS
+            ):
+                raise LossyValue(
+                    f"{label}: {value} has more than {SQLITE_DECIMAL_DIGITS} significant digits, "
+                    "which SQLite cannot store exactly (it keeps decimals as floating point); "
+                    "restore into PostgreSQL or MariaDB, or round the value in restore.py"
+                )
             return prepare(value, connection)
 
         return prepared

@@ -15,8 +15,8 @@ from .errors import DatabaseUnreachable
 MIGRATE_SEEDED_TABLES = frozenset({"django_content_type", "auth_permission"})
 
 
-class TargetDatabase:
-    """One database alias of the current settings, seen as a restore target."""
+class SiteDatabase:
+    """One database alias of the current settings: a snapshot source or a restore target."""
 
     def __init__(self, alias: str = "default") -> None:
         from django.db import connections

@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable
 
 from . import values
-from .databases import MIGRATE_SEEDED_TABLES, TargetDatabase
+from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
 from .datafiles import run_file
 from .errors import DatamigError, RestoreFailed, TargetNotEmpty
 from .manifest import EDITABLE_FILES, require_valid
@@ -30,7 +30,7 @@ class BatchLoader:
 
     def __init__(
         self,
-        target: TargetDatabase,
+        target: SiteDatabase,
         maker: RowMaker,
         report: ModelReport,
         on_progress: Callable[[], None],
@@ -120,7 +120,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
 
     directory = namespace["SNAPSHOT_DIR"]
     manifest, verification = require_valid(directory, allow_edited=EDITABLE_FILES)
-    target = TargetDatabase(options.database)
+    target = SiteDatabase(options.database)
     report = RestoreReport(snapshot=directory, database=str(target.name), vendor=target.vendor)
     if verification.edited:
         report.warnings.append(
@@ -161,7 +161,11 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     connection.vendor == "mysql" and connection.disable_constraint_checking()
                 )
                 try:
-                    target.delete_rows(current_tables)
+                    # A flush replaces everything; otherwise only what migrate put into
+                    # the tables this snapshot fills (permissions, a default site ...).
+                    target.delete_rows(
+                        current_tables if report.flushed else _loaded_tables(namespace)
+                    )
                     loaded = _load_all(namespace, target, expected, report, progress, swapped)
                     if checks_off:
                         connection.enable_constraint_checking()
@@ -186,9 +190,21 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     return report
 
 
+def _loaded_tables(namespace: dict[str, Any]) -> list[str]:
+    from django.apps import apps
+
+    tables = []
+    for label, _create, _files in namespace["LOAD"]:
+        try:
+            tables.append(apps.get_model(label)._meta.db_table)
+        except LookupError:
+            continue
+    return tables
+
+
 def _load_all(
     namespace: dict[str, Any],
-    target: TargetDatabase,
+    target: SiteDatabase,
     expected: dict[str, int],
     report: RestoreReport,
     progress: Progress,
@@ -256,7 +272,7 @@ def _add_missing_permissions(alias: str) -> None:
         create_permissions(app_config, verbosity=0, using=alias)
 
 
-def _check_counts(target: TargetDatabase, report: RestoreReport) -> None:
+def _check_counts(target: SiteDatabase, report: RestoreReport) -> None:
     for entry in report.models:
         if entry.restored + entry.ignored != entry.expected:
             raise RestoreFailed(

@@ -63,7 +63,7 @@ SQLITE_DECIMAL_DIGITS = 15
 _MISSING = object()
 
 
-def _value_field(field: Any) -> Any:
+def value_field(field: Any) -> Any:
     """The field whose type decides how a value is prepared (FKs: the target's)."""
     while getattr(field, "remote_field", None) is not None and hasattr(field, "target_field"):
         field = field.target_field
@@ -71,7 +71,7 @@ def _value_field(field: Any) -> Any:
 
 
 def _passes_through(field: Any) -> bool:
-    target = _value_field(field)
+    target = value_field(field)
     cls = type(target)
     return cls.__module__.startswith("django.") and target.get_internal_type() in _PASS_THROUGH
 
@@ -121,7 +121,7 @@ class RowMaker:
         prepare = field.get_db_prep_save
         if (
             connection.vendor == "sqlite"
-            and _value_field(field).get_internal_type() == "DecimalField"
+            and value_field(field).get_internal_type() == "DecimalField"
         ):
             return self._sqlite_decimal(field, connection)
 

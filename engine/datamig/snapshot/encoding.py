@@ -13,6 +13,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..runtime.rows import value_field
+
 Encoder = Callable[[Any], Any]
 
 
@@ -59,12 +61,6 @@ class Column:
     converter: str | None  # the restore.py function that reads it back
     content_type: bool = False  # a foreign key to ContentType, written as natural key
     json_text: bool = False  # read as the database's JSON text, not decoded
-
-
-def value_field(field: Any) -> Any:
-    while getattr(field, "remote_field", None) is not None and hasattr(field, "target_field"):
-        field = field.target_field
-    return field
 
 
 def column_of(field: Any) -> Column:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from ..runtime.databases import TargetDatabase
+from ..runtime.databases import SiteDatabase
 from ..runtime.errors import DatabaseUnreachable, SnapshotFailed
 from ..runtime.manifest import FORMAT_VERSION, MANIFEST_NAME, file_entry
 from ..runtime.report import Progress
@@ -223,7 +223,7 @@ def take_snapshot(
 
 def _require_source(alias: str) -> None:
     """The source database must exist and answer (a snapshot never creates one)."""
-    source = TargetDatabase(alias)
+    source = SiteDatabase(alias)
     source.check_server()
     if not source.exists():
         raise DatabaseUnreachable(f"{source.describe()} does not exist")

@@ -221,3 +221,25 @@ def test_a_dropped_row_that_others_point_to_is_named_and_nothing_is_left(snap_co
     error = json_error(run_restore_script(snap_copy, target, check=False))["error"]
     assert "foreign key" in error and "exact_member" in error and "team_id" in error
     assert not target.exists()
+
+
+def test_a_failing_row_is_shown_without_its_secrets(snap_copy, databases):
+    script = snap_copy / "restore.py"
+    old = "def create_auth_permission(id, name, content_type_id, codename):\n"
+    assert old in script.read_text()
+    script.write_text(script.read_text().replace(old, old + "    id = 1\n"))
+    users = snap_copy / "auth_user.py"
+    assert "pbkdf2_sha256$" in users.read_text()  # the snapshot does hold password hashes
+    target = databases("sqlite", "secret")
+    result = run_restore_script(snap_copy, target, check=False)
+    error = json_error(result)["error"]
+    assert "auth.Permission" in error and "'id': 1" in error
+    # a row of a table with secrets: its password column is hidden in the message
+    old = "def create_auth_user(id, password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined):\n"
+    text = script.read_text().replace("    id = 1\n", "", 1)
+    assert old in text
+    script.write_text(text.replace(old, old + "    id = 1\n"))
+    result = run_restore_script(snap_copy, target, check=False)
+    output = result.stdout + result.stderr
+    assert "auth.User" in output and "'password': '<hidden>'" in output
+    assert "pbkdf2_sha256$" not in output

@@ -79,7 +79,7 @@ class BatchLoader:
                 with transaction.atomic(using=self.target.alias):
                     self.target.insert_one(self.maker.table, self.maker.columns, row)
             except Exception as exc:
-                failures.append(f"{_one_line(exc)} in row {dict(zip(self.maker.attnames, row))!r}")
+                failures.append(f"{_one_line(exc)} in row {_shown_row(self.maker.attnames, row)!r}")
                 if len(failures) >= MAX_ERRORS_KEPT:
                     break
         if not failures:
@@ -91,6 +91,17 @@ class BatchLoader:
     def report_line(self) -> str:
         r = self.report
         return f"{r.label}: {r.errors} errors, {r.restored} restored, {r.ignored} ignored"
+
+
+_SECRET_WORDS = ("password", "secret", "token", "session_data", "api_key")
+
+
+def _shown_row(names: list[str], row: tuple) -> dict[str, Any]:
+    """A row for an error message, with values of secret-looking columns hidden."""
+    return {
+        name: "<hidden>" if any(word in name.lower() for word in _SECRET_WORDS) else value
+        for name, value in zip(names, row)
+    }
 
 
 def _one_line(exc: BaseException) -> str:

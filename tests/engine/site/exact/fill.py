@@ -140,6 +140,13 @@ def fill(rows: int = 200, seed: int = 1) -> None:
         modified=datetime.datetime(2002, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
     )
     GadgetLog.objects.bulk_create(GadgetLog(text=f"log {i}") for i in range(4))
+    from django.contrib.auth.models import Permission, User
+
+    for name in ("alice", "bob"):
+        user = User.objects.create(
+            username=name, password=f"pbkdf2_sha256$1000000${name}salt$c2VjcmV0aGFzaA=="
+        )
+        user.user_permissions.set(Permission.objects.filter(codename__startswith="view_")[:3])
 
 
 def fill_everything(rows: int, seed: int = 1, batch: int = 5000) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 from dmbench.databases import BACKENDS, Backend
 from dmbench.measure import StepFailed, run_measured
 from dmbench.report import markdown, memory_growth, ratios, size_label
-from dmbench.sites import ROOT, SITES, Site
+from dmbench.sites import ROOT, SITES, Site, frozen_code
 from dmbench.tools import TOOLS, Run, Tool
 
 HERE = Path(__file__).resolve().parent
@@ -73,6 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--out", type=Path, help="write the JSON here and the Markdown beside it (.md)"
     )
     parser.add_argument("--tmp", default="/tmp", help="parent of the run's temporary folder")
+    parser.add_argument(
+        "--code",
+        default="HEAD",
+        help="commit whose engine and sites are measured (copied out with git archive), "
+        "or 'worktree' for the files as they are (default HEAD)",
+    )
     return parser.parse_args(argv)
 
 
@@ -246,6 +252,21 @@ def _git(*args: str) -> str:
     return result.stdout.strip()
 
 
+def code_under_test(site: Site, code: str, tmp: Path) -> tuple[Site, dict[str, Any]]:
+    """The site to measure (a frozen copy unless code is 'worktree') and what it is."""
+    if code == "worktree":
+        dirty = _git("status", "--porcelain", "--", "engine", "examples", "tests/engine/site")
+        info: dict[str, Any] = {"worktree": True, "uncommitted": dirty.splitlines()}
+    else:
+        info = {"commit": frozen_code(code, tmp / "code")}
+        site = site.relocated(tmp / "code")
+    probe = [sys.executable, "-c", "import datamig; print(datamig.__file__, datamig.__version__)"]
+    info["datamig"] = subprocess.run(
+        probe, env=site.env("sqlite", ":memory:"), capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return site, info
+
+
 def write_outputs(results: dict[str, Any], out: Path | None) -> None:
     if out is None:
         return
@@ -265,34 +286,25 @@ def _stop_on_sigterm() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    site = SITES[args.site]
-    problem = site.ready()
-    if problem:
-        print(f"run.py: {problem} (try --site testsite)", file=sys.stderr)
-        return 2
     _stop_on_sigterm()
-    tools = [TOOLS[key] for key in args.tools]
     started = time.time()
     results: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "site": site.name,
+        "site": args.site,
         "seed": args.seed,
         "sizes": args.sizes,
         "django_max_rows": args.django_max_rows,
         "cells": [],
     }
     with tempfile.TemporaryDirectory(prefix="dmbench-", dir=args.tmp) as tmp:
-        backends = [BACKENDS[key](Path(tmp)) for key in args.backends]
-        results["machine"] = machine_facts(backends)
-        for backend in backends:
-            try:
-                for size in args.sizes:
-                    results["cells"].append(run_cell(site, backend, size, tools, args))
-                    write_outputs(results, args.out)
-            finally:
-                for error in backend.drop_all():
-                    log(f"cleanup: {error}")
+        site, results["code"] = code_under_test(SITES[args.site], args.code, Path(tmp))
+        problem = site.ready()
+        if problem:
+            print(f"run.py: {problem} (try --site testsite)", file=sys.stderr)
+            return 2
+        log(f"measuring {results['code']}")
+        run_matrix(site, [BACKENDS[key](Path(tmp)) for key in args.backends], args, results)
     results["ratios"] = ratios(results)
     results["memory"] = memory_growth(results)
     results["minutes"] = round((time.time() - started) / 60, 1)
@@ -302,6 +314,20 @@ def main(argv: list[str] | None = None) -> int:
         c.get("error") or any(t.get("error") for t in c["tools"].values()) for c in results["cells"]
     )
     return 1 if failed else 0
+
+
+def run_matrix(site: Site, backends: list[Backend], args: Any, results: dict[str, Any]) -> None:
+    """Every (backend, size) cell; partial results are written after each one."""
+    results["machine"] = machine_facts(backends)
+    tools = [TOOLS[key] for key in args.tools]
+    for backend in backends:
+        try:
+            for size in args.sizes:
+                results["cells"].append(run_cell(site, backend, size, tools, args))
+                write_outputs(results, args.out)
+        finally:
+            for error in backend.drop_all():
+                log(f"cleanup: {error}")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ never imports Django.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,13 @@ class Site:
     settings: str
     pythonpath: Path
     env_prefix: str
+    engine_path: Path | None = None  # put before the installed datamig (see frozen_code)
+
+    def relocated(self, root: Path) -> Site:
+        """The same site in a copy of the repository at ``root`` (engine included)."""
+        return replace(
+            self, pythonpath=root / self.pythonpath.relative_to(ROOT), engine_path=root / "engine"
+        )
 
     def env(self, vendor: str, database: str) -> dict[str, str]:
         """The environment that points the site's settings at one database."""
@@ -36,7 +44,9 @@ class Site:
                 f"{self.env_prefix}VENDOR": vendor,
                 f"{self.env_prefix}NAME": database,
                 "DJANGO_SETTINGS_MODULE": self.settings,
-                "PYTHONPATH": str(self.pythonpath),
+                "PYTHONPATH": os.pathsep.join(
+                    str(p) for p in (self.pythonpath, self.engine_path) if p is not None
+                ),
                 "PYTHONHASHSEED": "0",
             }
         )
@@ -87,3 +97,28 @@ SITES = {
         "testsite", "testsite.settings", ROOT / "tests" / "engine" / "site", "TESTSITE_DB_"
     ),
 }
+
+
+FROZEN_PATHS = ("engine", "examples/demo", "tests/engine/site")
+
+
+def frozen_code(commit: str, folder: Path) -> str:
+    """Copy the engine and the sites as committed at ``commit`` into ``folder``.
+
+    Other people edit the working tree while a long run goes on; measuring a copy of
+    one commit keeps the run to one version of the engine, and says which (the full
+    hash is returned and recorded in the results).
+    """
+    full = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", commit], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    folder.mkdir(parents=True)
+    archive = subprocess.Popen(
+        ["git", "-C", str(ROOT), "archive", full, *FROZEN_PATHS], stdout=subprocess.PIPE
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], stdin=archive.stdout, check=True)
+    assert archive.stdout is not None
+    archive.stdout.close()
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {full} failed")
+    return full

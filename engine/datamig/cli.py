@@ -14,7 +14,15 @@ import subprocess
 import sys
 from typing import Any
 
-from .runtime.cli import _Parser, add_target_arguments, fail, options_from, setup_django, succeed
+from .runtime.cli import (
+    _Parser,
+    add_loss_arguments,
+    add_target_arguments,
+    fail,
+    options_from,
+    setup_django,
+    succeed,
+)
 from .runtime.errors import DatamigError
 from .runtime.manifest import load_manifest, require_valid, verify_files
 from .runtime.report import Progress
@@ -33,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="restore a snapshot (verifies it first)")
     restore.add_argument("directory")
     add_target_arguments(restore)
+
+    diff = commands.add_parser("diff", help="what differs between a snapshot and the current code")
+    diff.add_argument("directory")
+    _add_source_arguments(diff)
+    add_loss_arguments(diff)
 
     verify = commands.add_parser("verify", help="check a snapshot against its manifest")
     verify.add_argument("directory")
@@ -102,6 +115,10 @@ def _passthrough(args: argparse.Namespace) -> list[str]:
         out += ["--database-name", args.database_name]
     if args.flush:
         out.append("--flush")
+    for item in args.allow_loss:
+        out += ["--allow-loss", item]
+    if args.lost_values:
+        out += ["--lost-values", os.path.abspath(args.lost_values)]
     if args.json:
         out.append("--json")
     if args.progress is not None:
@@ -155,4 +172,28 @@ def _checksum(args: argparse.Namespace) -> int:
     return succeed(result, args.json, show)
 
 
-COMMANDS = {"snapshot": _snapshot, "restore": _restore, "verify": _verify, "checksum": _checksum}
+def _diff(args: argparse.Namespace) -> int:
+    """Exit 1 where restoring would lose data that no migrator covers and no
+    --allow-loss accepts (the restore refuses exactly these cases)."""
+    from .runtime.restorer import plan_and_diff
+
+    directory = os.path.abspath(args.directory)
+    manifest, _ = require_valid(directory)
+    options = options_from(args, manifest.get("settings_module"))
+    setup_django(options)
+    _plan, diff = plan_and_diff(manifest, list(args.allow_loss))
+    data = diff.as_dict()
+    if args.json:
+        print(json.dumps(data, default=str))
+    else:
+        diff.print_text()
+    return 0 if diff.ok else 1
+
+
+COMMANDS = {
+    "snapshot": _snapshot,
+    "restore": _restore,
+    "diff": _diff,
+    "verify": _verify,
+    "checksum": _checksum,
+}

@@ -21,6 +21,8 @@ class Options:
     flush: bool = False
     json: bool = False
     progress: bool = False
+    allow_loss: list[str] = field(default_factory=list)
+    lost_values: str | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,11 +46,27 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         "--flush", action="store_true", help="replace the rows of a target that holds data"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON result on stdout")
+    add_loss_arguments(parser)
     parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="show rows per second (default: when stderr is a terminal)",
+    )
+
+
+def add_loss_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-loss",
+        action="append",
+        default=[],
+        metavar="APP.MODEL[.FIELD]",
+        help="accept losing a removed model's rows or a removed field's values (reported)",
+    )
+    parser.add_argument(
+        "--lost-values",
+        metavar="FILE",
+        help="where to write every value not restored (JSON lines; default: ./datamig-lost-values-<time>.jsonl)",
     )
 
 
@@ -69,6 +87,8 @@ def options_from(args: argparse.Namespace, default_settings: str | None) -> Opti
         flush=args.flush,
         json=args.json,
         progress=progress,
+        allow_loss=list(getattr(args, "allow_loss", []) or []),
+        lost_values=getattr(args, "lost_values", None),
     )
 
 

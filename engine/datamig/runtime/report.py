@@ -15,7 +15,9 @@ class ModelReport:
     label: str
     table: str
     expected: int
+    read: int = 0
     restored: int = 0
+    transformed: int = 0
     ignored: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -28,7 +30,9 @@ class ModelReport:
             "model": self.label,
             "table": self.table,
             "expected": self.expected,
+            "read": self.read,
             "restored": self.restored,
+            "transformed": self.transformed,
             "ignored": self.ignored,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
@@ -47,12 +51,15 @@ class RestoreReport:
     flushed: bool = False
     models: list[ModelReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    losses: dict[str, Any] = field(default_factory=dict)
+    migrators: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
 
     @property
     def rows(self) -> int:
-        return sum(m.restored for m in self.models)
+        return sum(self.tables.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +72,9 @@ class RestoreReport:
             "rows": self.rows,
             "seconds": round(self.seconds, 3),
             "models": [m.as_dict() for m in self.models],
+            "tables": self.tables,
+            "losses": self.losses,
+            "migrators": self.migrators,
             "warnings": self.warnings,
         }
 
@@ -72,13 +82,13 @@ class RestoreReport:
         width = max([len(m.label) for m in self.models] + [5])
         out.write(f"Restored {self.snapshot} into {self.vendor} database {self.database}\n")
         out.write(
-            f"{'model':<{width}} {'restored':>10} {'ignored':>8} {'errors':>7} "
+            f"{'model':<{width}} {'restored':>10} {'transformed':>11} {'ignored':>8} {'errors':>7} "
             f"{'seconds':>8} {'rows/s':>9}\n"
         )
         for m in self.models:
-            rate = m.restored / m.seconds if m.seconds > 0 else 0
+            rate = m.read / m.seconds if m.seconds > 0 else 0
             out.write(
-                f"{m.label:<{width}} {m.restored:>10,} {m.ignored:>8,} {m.errors:>7,} "
+                f"{m.label:<{width}} {m.restored:>10,} {m.transformed:>11,} {m.ignored:>8,} {m.errors:>7,} "
                 f"{m.seconds:>8.2f} {rate:>9,.0f}\n"
             )
         rate = self.rows / self.seconds if self.seconds > 0 else 0
@@ -88,6 +98,15 @@ class RestoreReport:
         for m in self.models:
             for error in m.first_errors:
                 out.write(f"error in {m.label}: {error}\n")
+        for label, fields in (self.losses.get("models") or {}).items():
+            for what, entry in fields.items():
+                name = label if what == "*row" else f"{label}.{what}"
+                shown = ", ".join(repr(s["value"]) for s in entry["first"])
+                out.write(
+                    f"not restored: {name}: {entry['count']:,} ({entry['reason']}); first: {shown}\n"
+                )
+        if self.losses.get("file"):
+            out.write(f"every value not restored is in {self.losses['file']}\n")
         for warning in self.warnings:
             out.write(f"warning: {warning}\n")
 

@@ -16,59 +16,54 @@ from . import values
 from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
 from .datafiles import run_file
 from .errors import DatamigError, RestoreFailed, TargetNotEmpty
+from .identity import site_identity
+from .losses import LostValues
 from .manifest import EDITABLE_FILES, require_valid
+from .migrations import Plan
 from .report import MAX_ERRORS_KEPT, ModelReport, Progress, RestoreReport
 from .rows import RowMaker
+from .schema_diff import SchemaDiff, compare
 
 BATCH_ROWS = 2000
 
 
-class BatchLoader:
-    """The ``loader`` that data files talk to during a restore: it collects the rows
-    that row makers return and writes them in batches, each batch in a savepoint so
-    that a failing batch can be searched for the row that fails."""
+class Routed(list):
+    """What a migrated row became: ``(label, row tuple)`` pairs, possibly none."""
+
+
+class TableBatch:
+    """Rows on their way into one table, written in batches, each in a savepoint so
+    that a failing batch can be searched for the rows that fail."""
 
     def __init__(
-        self,
-        target: SiteDatabase,
-        maker: RowMaker,
-        report: ModelReport,
-        on_progress: Callable[[], None],
+        self, target: SiteDatabase, maker: RowMaker, on_written: Callable[[], None]
     ) -> None:
         self.target = target
         self.maker = maker
-        self.report = report
         self.rows: list[tuple] = []
-        self.on_progress = on_progress
+        self.written = 0
+        self.preexisting = target.row_count(maker.table)
+        self.errors: list[str] = []
+        self.on_written = on_written
 
-    def save(self, row: Any) -> None:
-        if row is None:  # a create function may drop a row by returning None
-            self.report.ignored += 1
-            return
-        if not isinstance(row, tuple):
-            row = self._row_of_instance(row)
+    def add(self, row: tuple) -> None:
         self.rows.append(row)
         if len(self.rows) >= BATCH_ROWS:
-            self.flush_deferred_objects()
+            self.flush()
 
-    def flush_deferred_objects(self) -> None:
+    def flush(self) -> None:
         if not self.rows:
             return
         from django.db import transaction
 
-        rows = self.rows
-        self.rows = []
+        rows, self.rows = self.rows, []
         try:
             with transaction.atomic(using=self.target.alias):
                 self.target.insert_rows(self.maker.table, self.maker.columns, rows)
         except Exception as exc:
             self._diagnose(rows, exc)
-        self.report.restored += len(rows)
-        self.on_progress()
-
-    def _row_of_instance(self, obj: Any) -> tuple:
-        """A create function that returned a model instance: take its field values."""
-        return self.maker.make(**{name: getattr(obj, name) for name in self.maker.attnames})
+        self.written += len(rows)
+        self.on_written()
 
     def _diagnose(self, rows: list[tuple], batch_error: Exception) -> None:
         from django.db import transaction
@@ -84,13 +79,90 @@ class BatchLoader:
                     break
         if not failures:
             failures.append(_one_line(batch_error))
-        self.report.errors += len(failures)
-        self.report.first_errors.extend(failures)
+        self.errors.extend(failures)
         raise RestoreFailed(f"{self.maker.label}: {failures[0]}")
+
+
+class Tables:
+    """One batch per target model; row makers built once per model."""
+
+    def __init__(self, target: SiteDatabase, on_written: Callable[[], None]) -> None:
+        self.target = target
+        self.batches: dict[str, TableBatch] = {}
+        self.on_written = on_written
+
+    def batch(self, label: str) -> TableBatch:
+        found = self.batches.get(label)
+        if found is None:
+            from django.apps import apps
+
+            try:
+                model = apps.get_model(label)
+            except LookupError:
+                raise RestoreFailed(
+                    f"rows were made for model {label}, which the current code does not have"
+                ) from None
+            found = TableBatch(
+                self.target, RowMaker(model, self.target.connection), lambda: self.on_written()
+            )
+            self.batches[label] = found
+        return found
+
+    def flush(self) -> None:
+        for batch in self.batches.values():
+            batch.flush()
+
+
+class ModelLoader:
+    """The ``loader`` that one snapshot model's data files talk to."""
+
+    def __init__(self, default: TableBatch | None, tables: Tables, report: ModelReport) -> None:
+        self.default = default
+        self.tables = tables
+        self.report = report
+
+    def save(self, item: Any) -> None:
+        self.report.read += 1
+        if item is None:  # a create function or migrator dropped the row
+            self.report.ignored += 1
+        elif isinstance(item, Routed):
+            if not item:
+                self.report.ignored += 1
+                return
+            self.report.transformed += 1
+            for label, row in item:
+                self.tables.batch(label).add(row)
+        elif isinstance(item, tuple):
+            assert self.default is not None
+            self.default.add(item)
+            self.report.restored += 1
+        else:  # a create function that built a model instance itself
+            assert self.default is not None
+            maker = self.default.maker
+            self.default.add(maker.make(**{name: getattr(item, name) for name in maker.attnames}))
+            self.report.restored += 1
+
+    def flush_deferred_objects(self) -> None:
+        self.tables.flush()
 
     def report_line(self) -> str:
         r = self.report
         return f"{r.label}: {r.errors} errors, {r.restored} restored, {r.ignored} ignored"
+
+
+def make_router(
+    label: str, plan: Plan, tables: Tables, losses: LostValues
+) -> Callable[..., Routed]:
+    """The stand-in for a model that migrators touch: runs the row through the plan."""
+
+    def route(**row: Any) -> Routed:
+        outputs = plan.run(label, row)
+        drops = plan.drops()
+        if drops:
+            losses.record(drops)
+        return Routed((out, tables.batch(out).maker.make(**values)) for out, values in outputs)
+
+    return route
 
 
 _SECRET_WORDS = ("password", "secret", "token", "session_data", "api_key")
@@ -124,6 +196,18 @@ def _current_tables(connection: Any) -> list[str]:
     return sorted(set(tables))
 
 
+def plan_and_diff(manifest: dict[str, Any], allow_loss: list[str]) -> tuple[Plan, SchemaDiff]:
+    """The migration plan from the snapshot's version to the code's, and what differs."""
+    identity = site_identity()
+    current = {
+        "application": identity["application"]["name"],
+        "version": identity["application"]["version"],
+    }
+    source_version = (manifest.get("application") or {}).get("version")
+    plan = Plan.load(source_version, current["version"], identity.get("migrators"))
+    return plan, compare(manifest, plan, current, allow_loss)
+
+
 def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     """Run the load that ``restore.py`` describes (its ``LOAD`` list) into the target."""
     from django.core.management import call_command
@@ -131,12 +215,22 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
 
     directory = namespace["SNAPSHOT_DIR"]
     manifest, verification = require_valid(directory, allow_edited=EDITABLE_FILES)
+    plan, diff = plan_and_diff(manifest, list(options.allow_loss))
+    if not diff.ok:
+        raise RestoreFailed(
+            "the snapshot does not fit the current code without losing data: "
+            + "; ".join(diff.blocking)
+            + " (see datamig diff; write a migrator, or pass --allow-loss app.Model[.field])"
+        )
+    plan.allow_losses(diff.allowed_losses())
     target = SiteDatabase(options.database)
     report = RestoreReport(snapshot=directory, database=str(target.name), vendor=target.vendor)
+    report.warnings.extend(diff.warnings)
     if verification.edited:
         report.warnings.append(
             f"edited since the snapshot was taken: {', '.join(verification.edited)}"
         )
+    losses = LostValues(options.lost_values or _default_lost_path())
     expected = {entry["model"]: entry["rows"] for entry in manifest["models"]}
     progress = Progress(options.progress)
     values.use_database(target.alias)
@@ -148,23 +242,9 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     report.created_database = created
     try:
         connection = target.connection
-        current_tables = _current_tables(connection)
         if not created:
-            snapshot_tables = [entry["table"] for entry in manifest["models"]]
-            occupied = [
-                t
-                for t in target.tables_with_rows(set(current_tables) | set(snapshot_tables))
-                if t not in MIGRATE_SEEDED_TABLES
-            ]
-            if occupied and not options.flush:
-                shown = ", ".join(occupied[:5]) + (" ..." if len(occupied) > 5 else "")
-                raise TargetNotEmpty(
-                    f"{target.describe()} holds data ({shown}); restoring would replace it: "
-                    "pass --flush to do so, or name an empty or new database"
-                )
-            report.flushed = bool(occupied)
+            _refuse_occupied(target, manifest, options.flush, report)
         call_command("migrate", database=target.alias, interactive=False, verbosity=0)
-        current_tables = _current_tables(connection)
         swapped: dict[str, Any] = {}
         try:
             with transaction.atomic(using=target.alias):
@@ -174,24 +254,34 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                 try:
                     # A flush replaces everything; otherwise only what migrate put into
                     # the tables this snapshot fills (permissions, a default site ...).
-                    target.delete_rows(
-                        current_tables if report.flushed else _loaded_tables(namespace)
+                    cleared = (
+                        _current_tables(connection)
+                        if report.flushed
+                        else _loaded_tables(namespace, plan)
                     )
-                    loaded = _load_all(namespace, target, expected, report, progress, swapped)
+                    target.delete_rows(cleared)
+                    tables = Tables(target, lambda: None)
+                    _load_all(namespace, plan, tables, losses, expected, report, progress, swapped)
                     if checks_off:
                         connection.enable_constraint_checking()
                         checks_off = False
+                    loaded = [batch.maker.model for batch in tables.batches.values()]
                     _check_foreign_keys(connection, loaded)
                 finally:
                     if checks_off:
                         connection.enable_constraint_checking()
-                _check_counts(target, report)
+                _check_counts(target, tables, report)
                 target.reset_sequences(loaded)
                 _add_missing_permissions(target.alias)
         finally:
             namespace.update(swapped)
+            losses.close()
+        report.tables = {b.maker.table: b.written for b in tables.batches.values()}
+        report.losses = losses.as_dict()
+        report.migrators = plan.describe()
         report.seconds = time.monotonic() - report.started
     except BaseException:
+        losses.close()
         if created:
             try:
                 target.drop()
@@ -201,63 +291,99 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     return report
 
 
-def _loaded_tables(namespace: dict[str, Any]) -> list[str]:
+def _default_lost_path() -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return os.path.join(os.getcwd(), f"datamig-lost-values-{stamp}.jsonl")
+
+
+def _refuse_occupied(
+    target: SiteDatabase, manifest: dict[str, Any], flush: bool, report: RestoreReport
+) -> None:
+    tables = set(_current_tables(target.connection)) | {
+        entry["table"] for entry in manifest["models"]
+    }
+    occupied = [t for t in target.tables_with_rows(tables) if t not in MIGRATE_SEEDED_TABLES]
+    if occupied and not flush:
+        shown = ", ".join(occupied[:5]) + (" ..." if len(occupied) > 5 else "")
+        raise TargetNotEmpty(
+            f"{target.describe()} holds data ({shown}); restoring would replace it: "
+            "pass --flush to do so, or name an empty or new database"
+        )
+    report.flushed = bool(occupied)
+
+
+def _loaded_tables(namespace: dict[str, Any], plan: Plan) -> list[str]:
     from django.apps import apps
 
     tables = []
     for label, _create, _files in namespace["LOAD"]:
-        try:
-            tables.append(apps.get_model(label)._meta.db_table)
-        except LookupError:
-            continue
+        for final in plan.final_labels(label):
+            try:
+                tables.append(apps.get_model(final)._meta.db_table)
+            except LookupError:
+                continue
     return tables
+
+
+def _swap_model(
+    namespace: dict[str, Any], label: str, stand_in: Any, swapped: dict[str, Any]
+) -> None:
+    """Point restore.py's variable(s) for ``label`` (a model class, or a stand-in for a
+    model the code lacks) at ``stand_in``, remembering the original."""
+    for name, value in list(namespace.items()):
+        meta = getattr(value, "_meta", None)
+        if (meta is not None and getattr(meta, "label", None) == label) or (
+            type(value).__name__ == "MissingModel" and getattr(value, "label", None) == label
+        ):
+            swapped.setdefault(name, value)
+            namespace[name] = stand_in
 
 
 def _load_all(
     namespace: dict[str, Any],
-    target: SiteDatabase,
+    plan: Plan,
+    tables: Tables,
+    losses: LostValues,
     expected: dict[str, int],
     report: RestoreReport,
     progress: Progress,
     swapped: dict[str, Any],
-) -> list[Any]:
-    from django.apps import apps
-
+) -> None:
     directory = namespace["SNAPSHOT_DIR"]
-    loaded = []
     for label, create, files in namespace["LOAD"]:
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            raise RestoreFailed(
-                f"{label}: the snapshot has {expected.get(label, '?')} rows of this model, which "
-                "the current code does not have (removed or renamed); edit restore.py to map "
-                "or drop them"
-            ) from None
-        maker = RowMaker(model, target.connection)
-        for name, value in list(namespace.items()):
-            if value is model:
-                swapped.setdefault(name, value)
-                namespace[name] = maker.make
-        entry = ModelReport(label=label, table=maker.table, expected=expected.get(label, 0))
+        entry = ModelReport(label=label, table="", expected=expected.get(label, 0))
         report.models.append(entry)
+        if plan.touches(label):
+            default = None
+            stand_in = make_router(label, plan, tables, losses)
+            entry.table = ", ".join(tables.batch(f).maker.table for f in plan.final_labels(label))
+        else:
+            default = tables.batch(label)
+            stand_in = default.maker.make
+            entry.table = default.maker.table
+        _swap_model(namespace, label, stand_in, swapped)
         started = time.monotonic()
-        loader = BatchLoader(
-            target,
-            maker,
-            entry,
-            lambda e=entry, s=started: progress.update(e.label, e.restored, e.expected, s),
+        loader = ModelLoader(default, tables, entry)
+        tables.on_written = lambda e=entry, s=started: progress.update(
+            e.label, e.read, e.expected, s
         )
         namespace["loader"] = loader
-        for name in files:
-            fast = run_file(os.path.join(directory, name), create.__name__, namespace, loader.save)
-            entry.fast_path = entry.fast_path and fast
-        loader.flush_deferred_objects()
-        entry.defaults_used = sorted(maker.missing_seen)
+        try:
+            for name in files:
+                fast = run_file(
+                    os.path.join(directory, name), create.__name__, namespace, loader.save
+                )
+                entry.fast_path = entry.fast_path and fast
+            tables.flush()
+        except RestoreFailed:
+            for batch in tables.batches.values():
+                entry.first_errors.extend(batch.errors)
+            entry.errors = len(entry.first_errors)
+            raise
+        if default is not None:
+            entry.defaults_used = sorted(default.maker.missing_seen)
         entry.seconds = time.monotonic() - started
-        progress.update(entry.label, entry.restored, entry.expected, started, final=True)
-        loaded.append(model)
-    return loaded
+        progress.update(entry.label, entry.read, entry.expected, started, final=True)
 
 
 def _check_foreign_keys(connection: Any, loaded: list[Any]) -> None:
@@ -283,22 +409,20 @@ def _add_missing_permissions(alias: str) -> None:
         create_permissions(app_config, verbosity=0, using=alias)
 
 
-def _check_counts(target: SiteDatabase, report: RestoreReport) -> None:
+def _check_counts(target: SiteDatabase, tables: Tables, report: RestoreReport) -> None:
+    """Every row of the data files was read, and every table holds what was written."""
     for entry in report.models:
-        if entry.restored + entry.ignored != entry.expected:
+        if entry.read != entry.expected:
             raise RestoreFailed(
-                f"{entry.label}: the manifest says {entry.expected} rows, the data files gave "
-                f"{entry.restored + entry.ignored}"
+                f"{entry.label}: the manifest says {entry.expected} rows, the data files gave {entry.read}"
             )
-    by_table: dict[str, int] = {}
-    for entry in report.models:
-        by_table[entry.table] = by_table.get(entry.table, 0) + entry.restored
-    for table, rows in by_table.items():
-        found = target.row_count(table)
-        if found != rows:
+    for batch in tables.batches.values():
+        found = target.row_count(batch.maker.table)
+        if found != batch.preexisting + batch.written:
             raise RestoreFailed(
-                f"table {table} holds {found} rows after the load, {rows} were written"
+                f"table {batch.maker.table} holds {found} rows after the load, "
+                f"{batch.written} were written into {batch.preexisting}"
             )
 
 
-__all__ = ["BatchLoader", "DatamigError", "restore"]
+__all__ = ["DatamigError", "ModelLoader", "restore"]

@@ -19,13 +19,13 @@ from typing import Any, TextIO
 
 from ..runtime.databases import SiteDatabase
 from ..runtime.errors import DatabaseUnreachable, SnapshotFailed
+from ..runtime.identity import requirements, site_identity
 from ..runtime.manifest import FORMAT_VERSION, MANIFEST_NAME, file_entry
 from ..runtime.report import Progress
 from . import script
 from .encoding import Column, columns_of, row_encoder
 from .models import cycles_note, snapshot_models
 from .reader import consistent_read, content_type_keys, iter_rows
-from .site import requirements, site_identity
 
 ROWS_PER_FILE = 20_000
 BYTES_PER_FILE = 8 << 20
@@ -186,6 +186,7 @@ def take_snapshot(
                         "table": model._meta.db_table,
                         "rows": count,
                         "columns": [c.attname for c in columns],
+                        "types": [c.field.get_internal_type() for c in columns],
                         "files": files,
                     }
                 )

@@ -1,4 +1,4 @@
-"""What a snapshot records about the site it came from."""
+"""Which site and application (and version) the current settings describe."""
 
 from __future__ import annotations
 

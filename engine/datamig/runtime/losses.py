@@ -1,0 +1,79 @@
+"""Values that did not reach the target: counted in the report, kept in a file.
+
+A restore never drops a value in silence. Whatever a migrator or ``--allow-loss``
+drops (a removed field's values, a removed model's rows, duplicates of a new unique
+constraint) is counted per model and field in the report, with the first values, and
+written whole to a JSON-lines file the report names.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import decimal
+import json
+import os
+import uuid
+from typing import Any, TextIO
+
+from .migrations import Drop
+
+SAMPLES = 3
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (bytes, memoryview)):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID, datetime.timedelta)):
+        return str(value)
+    return repr(value)
+
+
+class LostValues:
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.stream: TextIO | None = None
+        self.count = 0
+        # label -> what -> {"count": n, "reason": ..., "first": [...]}
+        self.summary: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def record(self, drops: list[Drop]) -> None:
+        for drop in drops:
+            what = drop.field or "*row"
+            entry = self.summary.setdefault(drop.label, {}).setdefault(
+                what, {"count": 0, "reason": drop.reason, "first": []}
+            )
+            entry["count"] += 1
+            if len(entry["first"]) < SAMPLES:
+                entry["first"].append(
+                    {"pk": drop.pk, "value": json.loads(json.dumps(drop.value, default=_jsonable))}
+                )
+            self._write(drop)
+
+    def _write(self, drop: Drop) -> None:
+        if self.stream is None:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self.stream = open(fd, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        record = {
+            "model": drop.label,
+            "pk": drop.pk,
+            "field": drop.field,
+            "reason": drop.reason,
+            "value": drop.value,
+        }
+        self.stream.write(json.dumps(record, default=_jsonable, ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.path if self.count else None,
+            "values": self.count,
+            "models": self.summary,
+        }

@@ -49,7 +49,13 @@ SECRET_KEY = os.environ.get(
 DEBUG = _env_flag("DEMO_DEBUG")
 ALLOWED_HOSTS = ["*"]
 
-DATAMIG = {"site": "demo", "application": "datamig-demo", "version": "2"}
+DATAMIG = {
+    "site": "demo",
+    "application": "datamig-demo",
+    "version": "2",
+    # how rows of older versions become rows of this one (see demo_site/migrators.py)
+    "migrators": "demo_site.migrators",
+}
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

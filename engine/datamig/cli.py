@@ -47,6 +47,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_arguments(diff)
     add_loss_arguments(diff)
 
+    repair = commands.add_parser(
+        "repair", help="put chosen rows of a snapshot back into a live database"
+    )
+    repair.add_argument("directory")
+    _add_source_arguments(repair)
+    repair.add_argument("--model", required=True, help="app_label.ModelName to repair")
+    repair.add_argument(
+        "--pk", action="append", default=[], help="only this primary key (repeatable)"
+    )
+    repair.add_argument("--missing-only", action="store_true", help="leave rows that exist alone")
+    repair.add_argument("--apply", action="store_true", help="write (without it: only report)")
+
     verify = commands.add_parser("verify", help="check a snapshot against its manifest")
     verify.add_argument("directory")
     verify.add_argument("--json", action="store_true")
@@ -190,7 +202,31 @@ def _diff(args: argparse.Namespace) -> int:
     return 0 if diff.ok else 1
 
 
+def _repair(args: argparse.Namespace) -> int:
+    from .repair import repair
+
+    directory = os.path.abspath(args.directory)
+    options = options_from(args, None)
+    setup_django(options)
+    report = repair(
+        directory,
+        args.model,
+        alias=options.database,
+        pks=args.pk,
+        missing_only=args.missing_only,
+        apply=args.apply,
+    )
+
+    def show() -> None:
+        print(report.line())
+        for error in report.first_errors:
+            print(f"error: {error}")
+
+    return succeed(report.as_dict(), args.json, show)
+
+
 COMMANDS = {
+    "repair": _repair,
     "snapshot": _snapshot,
     "restore": _restore,
     "diff": _diff,

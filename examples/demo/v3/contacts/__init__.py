@@ -1,0 +1,1 @@
+"""Partners of the demo site: organisations and persons, and who works where."""

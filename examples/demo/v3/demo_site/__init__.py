@@ -1,0 +1,1 @@
+"""The datamig demo site, version 3."""

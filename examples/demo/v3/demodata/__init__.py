@@ -1,0 +1,1 @@
+"""The ``demo_fill`` command: a deterministic, nasty demo database of any size."""

@@ -1,0 +1,1 @@
+"""Libraries, their books, copies and loans."""

@@ -1,0 +1,1 @@
+"""Comments on any object and their labels."""

@@ -32,6 +32,7 @@ def site_identity(site: str | None = None) -> dict[str, Any]:
             "name": str(application),
             "version": None if version is None else str(version),
         },
+        "migrators": declared.get("migrators"),
     }
 
 

@@ -129,7 +129,7 @@ class Step:
             if any(v is None for v in key):
                 return row
             if key in seen:
-                reason = f"duplicate {', '.join(f'{n}={v!r}' for n, v in zip(names, key))}"
+                reason = f"same {', '.join(names)} as an earlier row"
                 self.drops.append(Drop(label, reason, _pk(row), None, dict(row)))
                 return None
             seen.add(key)

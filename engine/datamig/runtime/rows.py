@@ -43,6 +43,39 @@ _PASS_THROUGH = frozenset(
 )
 
 
+def _ready_check(field: Any, connection: Any, name: str, env: dict[str, Any]) -> str | None:
+    """An expression true when ``name`` already is what get_db_prep_save() would return.
+
+    Only where Django's own preparation is the identity for that Python type on that
+    vendor (see the backends' adapt_*_value): PostgreSQL takes dates, times, datetimes,
+    Decimals and UUIDs as they are; every backend takes Decimals as they are (SQLite:
+    as long as they fit, checked by its own preparer). Skipping Django's generic chain
+    there saves several microseconds per value.
+    """
+    import datetime
+    import decimal
+    import uuid
+
+    from django.conf import settings
+
+    internal = value_field(field).get_internal_type()
+    env.update(_datetime=datetime.datetime, _date=datetime.date, _time=datetime.time)
+    env.update(_Decimal=decimal.Decimal, _UUID=uuid.UUID)
+    if internal == "DecimalField" and connection.vendor != "sqlite":
+        return f"type({name}) is _Decimal"
+    if connection.vendor != "postgresql":
+        return None
+    if internal == "DateTimeField":
+        if settings.USE_TZ:
+            return f"(type({name}) is _datetime and {name}.tzinfo is not None)"
+        return f"type({name}) is _datetime"
+    return {
+        "DateField": f"type({name}) is _date",
+        "TimeField": f"(type({name}) is _time and {name}.tzinfo is None)",
+        "UUIDField": f"type({name}) is _UUID",
+    }.get(internal)
+
+
 class UnknownColumns(RestoreFailed):
     """A create function passed names that the current model has no field for."""
 
@@ -105,8 +138,12 @@ class RowMaker:
             prologue.append(f"    if {name} is _M: {name} = _missing({index})")
             if _passes_through(field):
                 items.append(name)
+                continue
+            env[f"p{index}"] = self._preparer(field, connection)
+            ready = _ready_check(field, connection, name, env)
+            if ready:
+                items.append(f"{name} if {name} is None or {ready} else p{index}({name})")
             else:
-                env[f"p{index}"] = self._preparer(field, connection)
                 items.append(f"None if {name} is None else p{index}({name})")
         source = (
             f"def make(*, {', '.join(params)}, **extra):\n"

@@ -184,6 +184,15 @@ def _checksum(args: argparse.Namespace) -> int:
     return succeed(result, args.json, show)
 
 
+def load_restore_script(directory: str) -> dict[str, Any]:
+    """Execute a verified snapshot's restore.py for its definitions (not its main)."""
+    namespace: dict[str, Any] = {"__name__": "__datamig__", "SNAPSHOT_DIR": directory}
+    path = os.path.join(directory, "restore.py")
+    with open(path, encoding="utf-8") as stream:
+        exec(compile(stream.read(), path, "exec"), namespace)
+    return namespace
+
+
 def _diff(args: argparse.Namespace) -> int:
     """Exit 1 where restoring would lose data that no migrator covers and no
     --allow-loss accepts (the restore refuses exactly these cases)."""
@@ -193,7 +202,8 @@ def _diff(args: argparse.Namespace) -> int:
     manifest, _ = require_valid(directory)
     options = options_from(args, manifest.get("settings_module"))
     setup_django(options)
-    _plan, diff = plan_and_diff(manifest, list(args.allow_loss))
+    namespace = load_restore_script(directory)
+    _plan, diff = plan_and_diff(manifest, list(args.allow_loss), namespace)
     data = diff.as_dict()
     if args.json:
         print(json.dumps(data, default=str))

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cli import load_restore_script
 from .runtime.databases import SiteDatabase
 from .runtime.datafiles import run_file
 from .runtime.errors import RestoreFailed, UsageError
@@ -157,10 +158,7 @@ def repair(
     entry = _snapshot_entry(manifest["models"], plan, model._meta.label)
     if entry is None:
         raise UsageError(f"the snapshot has no rows that become {model._meta.label}")
-    namespace: dict[str, Any] = {"__name__": "__datamig_repair__", "SNAPSHOT_DIR": directory}
-    path = os.path.join(directory, "restore.py")
-    with open(path, encoding="utf-8") as stream:
-        exec(compile(stream.read(), path, "exec"), namespace)
+    namespace = load_restore_script(directory)
     report = RepairReport(model._meta.label, apply, missing_only)
     loader = RepairLoader(model, alias, set(pks) if pks else None, missing_only, apply, report)
     if plan.touches(entry["model"]):

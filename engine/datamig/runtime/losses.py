@@ -63,7 +63,7 @@ class LostValues:
             "reason": drop.reason,
             "value": drop.value,
         }
-        self.stream.write(json.dumps(record, default=_jsonable, ensure_ascii=False) + "\n")
+        self.stream.write(json.dumps(record, default=_jsonable) + "\n")
         self.count += 1
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from . import values
 from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
-from .datafiles import run_file
+from .datafiles import parse_rows, read_text, run_file
 from .errors import DatamigError, RestoreFailed, TargetNotEmpty
 from .identity import site_identity
 from .losses import LostValues
@@ -196,16 +196,52 @@ def _current_tables(connection: Any) -> list[str]:
     return sorted(set(tables))
 
 
-def plan_and_diff(manifest: dict[str, Any], allow_loss: list[str]) -> tuple[Plan, SchemaDiff]:
-    """The migration plan from the snapshot's version to the code's, and what differs."""
+def plan_and_diff(
+    manifest: dict[str, Any], allow_loss: list[str], namespace: dict[str, Any] | None = None
+) -> tuple[Plan, SchemaDiff]:
+    """The migration plan from the snapshot's version to the code's, and what differs.
+
+    With ``namespace`` (restore.py's globals), rows of models that transforms touch are
+    sampled to see what the transforms do with removed columns. The plan returned is
+    a fresh one: the diff's own plan ran the samples."""
     identity = site_identity()
     current = {
         "application": identity["application"]["name"],
         "version": identity["application"]["version"],
     }
     source_version = (manifest.get("application") or {}).get("version")
-    plan = Plan.load(source_version, current["version"], identity.get("migrators"))
-    return plan, compare(manifest, plan, current, allow_loss)
+    module = identity.get("migrators")
+    sampler = None if namespace is None else (lambda label: sample_rows(namespace, label))
+    diff = compare(
+        manifest,
+        Plan.load(source_version, current["version"], module),
+        current,
+        allow_loss,
+        sampler,
+    )
+    return Plan.load(source_version, current["version"], module), diff
+
+
+SAMPLE_ROWS = 200
+
+
+def sample_rows(namespace: dict[str, Any], label: str) -> list[dict[str, Any]] | None:
+    """The first rows of a snapshot model, as the keyword arguments its create
+    function passes to the model; None if its first data file is not plain rows."""
+    for item_label, create, files in namespace["LOAD"]:
+        if item_label != label or not files:
+            continue
+        path = os.path.join(namespace["SNAPSHOT_DIR"], files[0])
+        parsed = parse_rows(read_text(path), create.__name__)
+        if parsed is None:
+            return None
+        swapped: dict[str, Any] = {}
+        _swap_model(namespace, label, lambda **row: row, swapped)
+        try:
+            return [create(*values) for values in parsed[:SAMPLE_ROWS]]
+        finally:
+            namespace.update(swapped)
+    return []
 
 
 def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
@@ -215,7 +251,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
 
     directory = namespace["SNAPSHOT_DIR"]
     manifest, verification = require_valid(directory, allow_edited=EDITABLE_FILES)
-    plan, diff = plan_and_diff(manifest, list(options.allow_loss))
+    plan, diff = plan_and_diff(manifest, list(options.allow_loss), namespace)
     if not diff.ok:
         raise RestoreFailed(
             "the snapshot does not fit the current code without losing data: "

@@ -83,8 +83,9 @@ class UnknownColumns(RestoreFailed):
         self.label = label
         self.names = names
         super().__init__(
-            f"{label}: the snapshot has column(s) {', '.join(names)} that the current "
-            "model has no field for (removed or renamed?)"
+            f"{label}: rows come with column(s) {', '.join(names)} that the current model has "
+            f"no field for (removed or renamed?): write a migrator, or pass --allow-loss "
+            f"{label}.{names[0]}"
         )
 
 

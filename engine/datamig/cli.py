@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(exc, as_json)
     except KeyboardInterrupt:
         return fail(DatamigError("interrupted"), as_json)
+    except Exception as exc:  # unexpected: still one clear line, and JSON with --json
+        return fail(exc, as_json)
 
 
 def _snapshot(args: argparse.Namespace) -> int:

@@ -300,3 +300,52 @@ def test_version_1_into_version_3_runs_both_steps_in_order(v1, v2, tmp_path):
     v2_sums, v3_sums = checksums(v2[0]), checksums(target)
     for table in set(v2_sums) - {"contacts_person", "auth_permission"}:
         assert v3_sums[table] == v2_sums[table], table
+
+
+def test_edited_restore_py_drops_a_model_and_rewrites_a_create_function(v1, tmp_path):
+    import shutil
+
+    from .helpers import PYTHON, run
+
+    source, snap = v1
+    copy = tmp_path / "snap"
+    shutil.copytree(snap, copy)
+    script = copy / "restore.py"
+    text = script.read_text()
+    target = Database("sqlite", str(tmp_path / "edited.sqlite3"), site=V2)
+
+    def run_script():
+        return run(
+            [PYTHON, str(script), *V2.args(), "--json", "--lost-values", str(tmp_path / "l.jsonl")],
+            target,
+            check=False,
+        )
+
+    # First the phone: keep it, in the remarks, instead of losing it.
+    old = "        phone=phone,\n"
+    assert old in text
+    text = text.replace(old, "").replace(
+        "        remarks=remarks,\n",
+        "        remarks=f'{remarks or \"\"} phone: {phone}' if phone else remarks,\n",
+    )
+    script.write_text(text)
+    failed = run_script()  # notes.Mention is still in LOAD: refused, nothing created
+    assert "notes.Mention: model removed" in json_error(failed)["error"]
+    assert not target.exists()
+    # Then leave notes.Mention out of LOAD: the rerun starts from a clean target.
+    line = next(
+        ln for ln in text.splitlines(keepends=True) if ln.startswith("    ('notes.Mention',")
+    )
+    script.write_text(text.replace(line, "# " + line))
+    report = json.loads(run_script().stdout)
+    assert report["ok"] and report["created_database"]
+    assert any("notes.Mention: left out of LOAD" in w for w in report["warnings"])
+    assert any("edited" in w and "restore.py" in w for w in report["warnings"])
+    phones = dict(
+        rows(
+            source, "SELECT id, phone FROM contacts_partner WHERE phone IS NOT NULL AND phone != ''"
+        )
+    )
+    remarks = dict(rows(target, "SELECT id, remarks FROM contacts_partner"))
+    assert phones and all(remarks[pk].endswith(f"phone: {phone}") for pk, phone in phones.items())
+    assert "contacts.Partner" not in (report["losses"]["models"] or {})

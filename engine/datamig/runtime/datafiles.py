@@ -22,8 +22,9 @@ def read_text(path: str) -> str:
         return stream.read()
 
 
-def parse_rows(text: str, create_name: str) -> list[list[Any]] | None:
-    """The argument lists of every row line, or None when the file is not plain rows."""
+def parse_rows(text: str, create_name: str, limit: int | None = None) -> list[list[Any]] | None:
+    """The argument lists of every row line (the first ``limit`` ones), or None when the
+    file is not plain rows."""
     prefix = f"loader.save({create_name}("
     start = len(prefix)
     arguments: list[str] = []
@@ -31,6 +32,8 @@ def parse_rows(text: str, create_name: str) -> list[list[Any]] | None:
     for line in text.split("\n"):
         if line.startswith(prefix) and line.endswith(_SUFFIX):
             append(line[start:-2])
+            if limit is not None and len(arguments) >= limit:
+                break
         elif line and not line.startswith("#") and line.strip():
             return None
     if not arguments:

@@ -212,12 +212,14 @@ def plan_and_diff(
     source_version = (manifest.get("application") or {}).get("version")
     module = identity.get("migrators")
     sampler = None if namespace is None else (lambda label: sample_rows(namespace, label))
+    loaded = None if namespace is None else {label for label, _create, _files in namespace["LOAD"]}
     diff = compare(
         manifest,
         Plan.load(source_version, current["version"], module),
         current,
         allow_loss,
         sampler,
+        loaded,
     )
     return Plan.load(source_version, current["version"], module), diff
 
@@ -232,13 +234,14 @@ def sample_rows(namespace: dict[str, Any], label: str) -> list[dict[str, Any]] |
         if item_label != label or not files:
             continue
         path = os.path.join(namespace["SNAPSHOT_DIR"], files[0])
-        parsed = parse_rows(read_text(path), create.__name__)
+        parsed = parse_rows(read_text(path), create.__name__, limit=SAMPLE_ROWS)
         if parsed is None:
             return None
-        swapped: dict[str, Any] = {}
+        swapped: dict[str, Any] = {"ct": namespace.get("ct")}
         _swap_model(namespace, label, lambda **row: row, swapped)
+        namespace["ct"] = lambda natural_key: natural_key  # no database needed to sample
         try:
-            return [create(*values) for values in parsed[:SAMPLE_ROWS]]
+            return [row for row in (create(*values) for values in parsed) if isinstance(row, dict)]
         finally:
             namespace.update(swapped)
     return []

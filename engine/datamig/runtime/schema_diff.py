@@ -114,6 +114,7 @@ def compare(
     current: dict[str, Any],
     allow_loss: list[str],
     sampler: Sampler | None = None,
+    loaded: set[str] | None = None,
 ) -> SchemaDiff:
     """Compare the manifest's models with the current models, through the plan.
 
@@ -121,6 +122,8 @@ def compare(
     read from its declaration: the first rows of the snapshot are run through the
     plan (``sampler`` gives them), and a column still present in what comes out is a
     loss. ``plan`` is spent by this (transforms keep state): restore with a fresh one.
+    Sampled rows also tell which columns an edited create function really passes;
+    models left out of ``loaded`` (restore.py's LOAD) are reported, not restored.
     """
     from django.apps import apps
 
@@ -143,8 +146,20 @@ def compare(
     seen_targets: set[str] = set()
     for entry in manifest["models"]:
         label = entry["model"]
-        columns = list(entry["columns"])
-        types = dict(zip(columns, entry.get("types") or [None] * len(columns)))
+        types = dict(zip(entry["columns"], entry.get("types") or [None] * len(entry["columns"])))
+        if loaded is not None and label not in loaded:
+            item = ModelDiff(label, None, entry["rows"], "left out")
+            item.notes.append(
+                f"left out of LOAD in restore.py: its {entry['rows']} rows are not restored"
+            )
+            diff.models.append(item)
+            diff.warnings.append(
+                f"{label}: left out of LOAD in restore.py ({entry['rows']} rows not restored)"
+            )
+            continue
+        # What the create function really passes (restore.py may have been edited).
+        sample = sampler(label) if sampler is not None else None
+        columns = _columns_seen(sample) or list(entry["columns"])
         fate = plan.fate(label, columns)
         item = ModelDiff(label, fate.label, entry["rows"], "same", migrator=plan.touches(label))
         diff.models.append(item)
@@ -168,7 +183,7 @@ def compare(
                 item.loss.append(f"model removed: its {entry['rows']} rows would be lost")
             continue
         seen_targets.add(model._meta.label)
-        leftovers = _leftover_columns(plan, label, model, sampler) if fate.opaque else None
+        leftovers = _leftover_columns(plan, label, model, sample) if fate.opaque else None
         _compare_fields(item, model, entry, fate, types, allow_loss, leftovers)
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
@@ -182,12 +197,18 @@ def compare(
     return diff
 
 
+def _columns_seen(sample: list[dict[str, Any]] | None) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in sample or ():
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
 def _leftover_columns(
-    plan: Plan, label: str, model: Any, sampler: Sampler | None
+    plan: Plan, label: str, model: Any, sample: list[dict[str, Any]] | None
 ) -> set[str] | None:
     """Columns that sampled rows still carry after the plan ran, which the model lacks;
     None when no rows could be sampled."""
-    sample = sampler(label) if sampler is not None else None
     if sample is None:
         return None
     names = {f.attname for f in model._meta.local_concrete_fields}

@@ -1,0 +1,249 @@
+"""A published Lino application round-trips through datamig (issue 3, point 7).
+
+The demo database of Lino Così (``manage.py prep``: partners, products, vouchers and
+their movements, in three languages) is snapshotted with ``datamig snapshot`` and
+restored into fresh SQLite and PostgreSQL databases; ``datamig checksum`` must then
+be identical for every table. Lino runs in its own venv (``.work/lino-venv``, built
+by setup_lino_env.sh from requirements/lino.txt: a minute or two the first time, a
+fraction of a second afterwards), so every datamig command here runs with the
+engine installed into that venv, as an operator of a Lino site would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "tests" / "lino"
+PROJECT = HERE / "project"
+SETTINGS = "lino_site.settings"
+SETUP = HERE / "setup_lino_env.sh"
+
+
+@dataclass
+class LinoSite:
+    """The Lino test site run by the Lino venv's python; its files under ``site_dir``."""
+
+    python: str
+    site_dir: Path
+
+    def env(self, vendor: str, name: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env.update(LINO_SITE_DIR=str(self.site_dir), LINO_DB_VENDOR=vendor, LINO_DB_NAME=name)
+        return env
+
+    def run(
+        self, args: list[str], vendor: str, name: str, timeout: int = 300
+    ) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [self.python, *args],
+            env=self.env(vendor, name),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=timeout,
+        )
+        if result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} (LINO_DB_VENDOR={vendor} LINO_DB_NAME={name}) failed "
+                f"({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+            )
+        return result
+
+    def datamig(self, *args: str, vendor: str = "sqlite", name: str) -> dict[str, Any]:
+        """Run ``python -m datamig ARGS --json`` on the site; its one JSON object."""
+        argv = ["-m", "datamig", *args, "--settings", SETTINGS, "--pythonpath", str(PROJECT)]
+        result = self.run([*argv, "--json", "--no-progress"], vendor, name)
+        try:
+            data = json.loads(result.stdout)  # --json: stdout is one JSON object, nothing else
+        except ValueError:
+            raise AssertionError(
+                f"datamig {args[0]} --json wrote more than one JSON object:\n{result.stdout[:3000]}"
+            ) from None
+        assert data.get("ok") is True, data
+        return data
+
+
+@pytest.fixture(scope="module")
+def lino_python() -> str:
+    """The Lino venv's python. A venv that cannot be built is a failure, not a skip."""
+    try:
+        result = subprocess.run(
+            ["bash", str(SETUP)], capture_output=True, text=True, cwd=ROOT, timeout=1200
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{SETUP} did not finish in {exc.timeout} s")
+    if result.returncode != 0:
+        pytest.fail(f"{SETUP} failed ({result.returncode}):\n{result.stderr[-5000:]}")
+    python = result.stdout.strip().splitlines()[-1]
+    assert Path(python).is_file(), result.stdout
+    return python
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("lino")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def site(lino_python: str, workdir: Path) -> LinoSite:
+    return LinoSite(lino_python, workdir / "site")
+
+
+@pytest.fixture(scope="module")
+def source(site: LinoSite, workdir: Path) -> str:
+    """Lino Così's demo database (SQLite), as ``manage.py prep`` builds it."""
+    site.site_dir.mkdir()
+    database = str(workdir / "source.sqlite3")
+    site.run([str(PROJECT / "manage.py"), "prep", "--noinput"], "sqlite", database, timeout=600)
+    return database
+
+
+@pytest.fixture(scope="module")
+def source_checksums(site: LinoSite, source: str) -> dict[str, dict[str, Any]]:
+    return site.datamig("checksum", name=source)["tables"]
+
+
+@pytest.fixture(scope="module")
+def snapshot(site: LinoSite, source: str, workdir: Path) -> tuple[Path, dict[str, Any]]:
+    """The snapshot directory and its manifest."""
+    out = workdir / "snapshot"
+    result = site.datamig("snapshot", "-o", str(out), name=source)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert result["rows"] == manifest["total_rows"]
+    return out, manifest
+
+
+def _models(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["model"]: entry for entry in manifest["models"]}
+
+
+def _differences(source: dict[str, dict[str, Any]], target: dict[str, dict[str, Any]]) -> list[str]:
+    """Tables whose rows or content checksum differ (or that only one side has)."""
+    return [
+        f"{table}: rows {(source.get(table) or {}).get('rows')} -> "
+        f"{(target.get(table) or {}).get('rows')}"
+        for table in sorted(set(source) | set(target))
+        if source.get(table) != target.get(table)
+    ]
+
+
+def test_lino_demo_database_is_what_the_test_needs(
+    source_checksums: dict[str, dict[str, Any]],
+) -> None:
+    """The demo is rich enough for the round trips below to mean something."""
+    rows = {table: entry["rows"] for table, entry in source_checksums.items()}
+    assert sum(rows.values()) > 4000, rows
+    for table in (
+        "contacts_partner",  # MTI parent of contacts_person and contacts_company
+        "contacts_person",
+        "contacts_company",
+        "accounting_voucher",  # MTI parent of the invoices, statements and orders
+        "trading_vatproductinvoice",
+        "vat_vataccountinvoice",
+        "finan_bankstatement",
+        "accounting_movement",
+        "products_product",
+        "uploads_upload",  # generic foreign key owner -> the vouchers
+        "checkdata_message",  # generic foreign key owner -> the uploads
+    ):
+        assert rows.get(table, 0) > 0, f"{table} is empty in the demo: {rows}"
+
+
+def test_snapshot_holds_babel_fields_mti_and_generic_foreign_keys(
+    snapshot: tuple[Path, dict[str, Any]],
+) -> None:
+    folder, manifest = snapshot
+    models = _models(manifest)
+    assert manifest["application"]["name"] == "Lino Così", manifest["application"]
+
+    # BabelFields: one column per site language (en is the field itself).
+    for label in ("products.Product", "countries.Country", "contacts.CompanyType"):
+        columns = models[label]["columns"]
+        for column in ("name", "name_de", "name_fr"):
+            assert column in columns, (label, columns)
+    product = (folder / "products_product.py").read_text(encoding="utf-8")
+    assert "Stuhl aus Holz" in product and "Chaise en bois" in product
+
+    # Multi-table inheritance: the child tables hold the parent link and their own rows.
+    for label, link in (
+        ("contacts.Person", "partner_ptr_id"),
+        ("contacts.Company", "partner_ptr_id"),
+        ("trading.VatProductInvoice", "voucher_ptr_id"),
+        ("vat.VatAccountInvoice", "voucher_ptr_id"),
+        ("finan.BankStatement", "voucher_ptr_id"),
+    ):
+        assert models[label]["columns"][0] == link, (label, models[label]["columns"])
+        assert models[label]["rows"] > 0, label
+    children = sum(
+        models[label]["rows"] for label in models if models[label]["columns"][0] == "voucher_ptr_id"
+    )
+    assert children == models["accounting.Voucher"]["rows"]
+
+    # Generic foreign keys: content types are written by natural key, not by id.
+    assert "owner_type_id" in models["uploads.Upload"]["columns"]
+    uploads = (folder / "uploads_upload.py").read_text(encoding="utf-8")
+    assert '["vat", "vataccountinvoice"]' in uploads
+    messages = (folder / "checkdata_message.py").read_text(encoding="utf-8")
+    assert '["uploads", "upload"]' in messages
+    assert "contenttypes.ContentType" not in models  # the target's migrate makes them
+
+
+def test_restore_into_sqlite_is_identical(
+    site: LinoSite,
+    snapshot: tuple[Path, dict[str, Any]],
+    source_checksums: dict[str, dict[str, Any]],
+    workdir: Path,
+) -> None:
+    folder, manifest = snapshot
+    target = str(workdir / "restored.sqlite3")
+    report = site.datamig("restore", str(folder), "--database-name", target, name=target)
+    assert report["created_database"] is True
+    assert report["rows"] == manifest["total_rows"]
+    restored = site.datamig("checksum", name=target)["tables"]
+    assert not _differences(source_checksums, restored), _differences(source_checksums, restored)
+    Path(target).unlink()
+
+
+def _postgresql() -> psycopg.Connection:
+    return psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True)
+
+
+@pytest.fixture
+def postgresql_name() -> Iterator[str]:
+    """A name for a fresh PostgreSQL database; the database is dropped at the end."""
+    name = f"dmtest_lino_{uuid.uuid4().hex[:10]}"
+    yield name
+    with _postgresql() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_restore_into_postgresql_is_identical(
+    site: LinoSite,
+    snapshot: tuple[Path, dict[str, Any]],
+    source_checksums: dict[str, dict[str, Any]],
+    postgresql_name: str,
+) -> None:
+    folder, manifest = snapshot
+    pg = {"vendor": "postgresql", "name": postgresql_name}
+    report = site.datamig("restore", str(folder), "--database-name", postgresql_name, **pg)
+    assert report["created_database"] is True
+    assert report["vendor"] == "postgresql"
+    assert report["rows"] == manifest["total_rows"]
+    restored = site.datamig("checksum", **pg)["tables"]
+    assert not _differences(source_checksums, restored), _differences(source_checksums, restored)

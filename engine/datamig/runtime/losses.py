@@ -71,6 +71,15 @@ class LostValues:
             self.stream.close()
             self.stream = None
 
+    def discard(self) -> None:
+        """Remove the file of a restore that failed (its load was rolled back)."""
+        self.close()
+        if self.count:
+            try:
+                os.remove(self.path)
+            except FileNotFoundError:
+                pass
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.path if self.count else None,

@@ -320,7 +320,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
         report.migrators = plan.describe()
         report.seconds = time.monotonic() - report.started
     except BaseException:
-        losses.close()
+        losses.discard()  # nothing was restored, so nothing was lost
         if created:
             try:
                 target.drop()

@@ -349,3 +349,30 @@ def test_edited_restore_py_drops_a_model_and_rewrites_a_create_function(v1, tmp_
     remarks = dict(rows(target, "SELECT id, remarks FROM contacts_partner"))
     assert phones and all(remarks[pk].endswith(f"phone: {phone}") for pk, phone in phones.items())
     assert "contacts.Partner" not in (report["losses"]["models"] or {})
+
+
+def test_a_failed_restore_leaves_no_lost_values_file(v1, tmp_path):
+    import shutil
+
+    _source, snap = v1
+    copy = tmp_path / "snap"
+    shutil.copytree(snap, copy)
+    script = copy / "restore.py"
+    old = "def create_library_loan("
+    text = script.read_text()
+    assert old in text
+    head, tail = text.split(old, 1)
+    signature, rest = tail.split("\n", 1)
+    script.write_text(head + old + signature + "\n    raise RuntimeError('late failure')\n" + rest)
+    target = Database("sqlite", str(tmp_path / "late.sqlite3"), site=V2)
+    from .helpers import PYTHON, run
+
+    lost = tmp_path / "lost.jsonl"
+    result = run(
+        [PYTHON, str(script), *V2.args(), "--json", "--lost-values", str(lost), *ALLOW],
+        target,
+        check=False,
+    )
+    assert "late failure" in json_error(result)["error"]
+    assert not lost.exists()
+    assert not target.exists()

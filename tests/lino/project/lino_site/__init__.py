@@ -1,1 +1,1 @@
-"""A small Lino Amici site for the datamig round-trip test (see settings.py)."""
+"""A small Lino Così demo site for the datamig tests (see settings.py)."""

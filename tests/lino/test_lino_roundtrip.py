@@ -208,6 +208,7 @@ def test_snapshot_holds_babel_fields_mti_and_generic_foreign_keys(
 
 def test_restore_into_sqlite_is_identical(
     site: LinoSite,
+    source: str,
     snapshot: tuple[Path, dict[str, Any]],
     source_checksums: dict[str, dict[str, Any]],
     workdir: Path,

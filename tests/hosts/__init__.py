@@ -1,0 +1,1 @@
+"""Real test hosts for integration tests: see README.md beside this file."""

@@ -8,7 +8,6 @@ exit non-zero.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -20,8 +19,10 @@ from .runtime.cli import (
     add_target_arguments,
     fail,
     options_from,
+    reserve_stdout_for_json,
     setup_django,
     succeed,
+    write_json,
 )
 from .runtime.errors import DatamigError
 from .runtime.manifest import load_manifest, require_valid, verify_files
@@ -83,6 +84,8 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     as_json = "--json" in argv
+    if as_json:
+        reserve_stdout_for_json()
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -156,7 +159,7 @@ def _verify(args: argparse.Namespace) -> int:
         if args.json:
             data["kind"] = "snapshot_invalid"
             data["error"] = "; ".join(result.problems)
-            print(json.dumps(data))
+            write_json(data)
         for problem in result.problems:
             print(f"datamig: error: {problem}", file=sys.stderr)
         return 1
@@ -208,7 +211,7 @@ def _diff(args: argparse.Namespace) -> int:
     _plan, diff = plan_and_diff(manifest, list(args.allow_loss), namespace)
     data = diff.as_dict()
     if args.json:
-        print(json.dumps(data, default=str))
+        write_json(data)
     else:
         diff.print_text()
     return 0 if diff.ok else 1

@@ -243,3 +243,21 @@ def test_a_failing_row_is_shown_without_its_secrets(snap_copy, databases):
     output = result.stdout + result.stderr
     assert "auth.User" in output and "'password': '<hidden>'" in output
     assert "pbkdf2_sha256$" not in output
+
+
+def test_json_output_stays_one_object_when_the_site_prints_on_stdout(
+    sqlite_source, databases, tmp_path
+):
+    source, snap = sqlite_source
+    noisy = {"TESTSITE_NOISY": "1"}
+    out = tmp_path / "noisy-snap"
+    result = run(
+        [PYTHON, "-m", "datamig", "snapshot", *site_args(), "-o", str(out), "--json"],
+        Database("sqlite", source.name, extra_env=noisy),
+    )
+    assert json.loads(result.stdout)["ok"] is True
+    assert "a line on stdout that is not JSON" in result.stderr
+    target = databases("sqlite", "noisy")
+    target.extra_env.update(noisy)
+    result = run_restore_script(snap, target)
+    assert json.loads(result.stdout)["ok"] is True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .cli import Options, fail, parse_args, setup_django, succeed
+from .cli import Options, fail, parse_args, reserve_stdout_for_json, setup_django, succeed
 from .errors import DatamigError
 from .values import (
     Infinity,
@@ -77,6 +77,8 @@ def model(label: str) -> Any:
 def start(argv: list[str], default_settings: str | None) -> Options:
     """``python restore.py ...``: parse the arguments and set up Django, or exit."""
     as_json = "--json" in argv
+    if as_json:
+        reserve_stdout_for_json()
     try:
         options = parse_args(argv, default_settings)
         setup_django(options)

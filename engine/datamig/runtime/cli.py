@@ -127,19 +127,37 @@ def setup_django(options: Options) -> None:
         ) from None
 
 
+_json_stream: Any = None
+
+
+def reserve_stdout_for_json() -> None:
+    """With --json, stdout carries one JSON object and nothing else: whatever the site
+    prints or logs to stdout while it runs (Lino logs there) goes to stderr."""
+    global _json_stream
+    if _json_stream is None:
+        _json_stream = sys.stdout
+        sys.stdout = sys.stderr
+
+
+def write_json(data: dict[str, Any]) -> None:
+    stream = _json_stream or sys.stdout
+    stream.write(json.dumps(data, default=str) + "\n")
+    stream.flush()
+
+
 def fail(error: BaseException, as_json: bool) -> int:
     """Report an error as one line (and as JSON with --json); return the exit code."""
     kind = getattr(error, "kind", "error")
     message = str(error) if isinstance(error, DatamigError) else f"{type(error).__name__}: {error}"
     sys.stderr.write(f"datamig: error: {message}\n")
     if as_json:
-        sys.stdout.write(json.dumps({"ok": False, "kind": kind, "error": message}) + "\n")
+        write_json({"ok": False, "kind": kind, "error": message})
     return getattr(error, "exit_code", 1)
 
 
 def succeed(result: dict[str, Any], as_json: bool, printer: Any = None) -> int:
     if as_json:
-        sys.stdout.write(json.dumps(result, default=str) + "\n")
+        write_json(result)
     elif printer is not None:
         printer()
     return 0

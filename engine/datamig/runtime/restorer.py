@@ -283,7 +283,12 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
         connection = target.connection
         if not created:
             _refuse_occupied(target, manifest, options.flush, report)
+        # Apps without migrations (Lino's plugins) get their tables from --run-syncdb,
+        # after the migrated apps (their tables point at content types, users ...).
         call_command("migrate", database=target.alias, interactive=False, verbosity=0)
+        call_command(
+            "migrate", database=target.alias, interactive=False, verbosity=0, run_syncdb=True
+        )
         swapped: dict[str, Any] = {}
         try:
             with transaction.atomic(using=target.alias):

@@ -104,8 +104,41 @@ def value_field(field: Any) -> Any:
     return field
 
 
+def storage_field(field: Any) -> Any:
+    """The field that reads and writes a column's values as they are stored.
+
+    A field of a third-party class that converts values on the way out of the
+    database (``from_db_value``: Lino's ChoiceListField gives Choice objects, other
+    fields turn "" and NULL into one value) is stood in for by a plain Django field of
+    the same internal type, so that a snapshot holds, and a restore writes, what the
+    database holds. Django's own fields and relations are used as they are.
+    """
+    if (
+        type(field).__module__.startswith("django.")
+        or getattr(field, "remote_field", None) is not None
+        or not hasattr(field, "from_db_value")
+    ):
+        return field
+    from django.db import models
+
+    cls = getattr(models, field.get_internal_type(), None)
+    if (
+        not (isinstance(cls, type) and issubclass(cls, models.Field))
+        or cls.__module__ == type(field).__module__
+    ):
+        return field
+    kwargs: dict[str, Any] = {"null": field.null}
+    if issubclass(cls, models.DecimalField):
+        kwargs.update(max_digits=field.max_digits, decimal_places=field.decimal_places)
+    plain = cls(**kwargs)
+    plain.set_attributes_from_name(field.name)
+    plain.column = field.column
+    plain.model = field.model
+    return plain
+
+
 def _passes_through(field: Any) -> bool:
-    target = value_field(field)
+    target = value_field(storage_field(field))
     cls = type(target)
     return cls.__module__.startswith("django.") and target.get_internal_type() in _PASS_THROUGH
 
@@ -156,6 +189,7 @@ class RowMaker:
         return env["make"]
 
     def _preparer(self, field: Any, connection: Any) -> Callable[[Any], Any]:
+        field = storage_field(field)
         prepare = field.get_db_prep_save
         if (
             connection.vendor == "sqlite"

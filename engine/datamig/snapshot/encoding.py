@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..runtime.rows import value_field
+from ..runtime.rows import storage_field, value_field
 
 Encoder = Callable[[Any], Any]
 
@@ -69,7 +69,7 @@ def column_of(field: Any) -> Column:
     remote = getattr(field, "remote_field", None)
     if remote is not None and is_content_type(remote.model) and field.concrete:
         return Column(field, field.attname, None, "ct", content_type=True)
-    internal = value_field(field).get_internal_type()
+    internal = value_field(storage_field(field)).get_internal_type()
     encoder, converter = _BY_TYPE.get(internal, (None, None))
     return Column(
         field,

@@ -18,14 +18,21 @@ PAGE_ROWS = 5000
 def iter_rows(
     model: Any, columns: list[Column], alias: str, page: int = PAGE_ROWS
 ) -> Iterator[tuple]:
-    from django.db.models import F, TextField
+    from django.db.models import ExpressionWrapper, F, TextField
     from django.db.models.functions import Cast
+
+    from ..runtime.rows import storage_field
 
     names, annotations = [], {}
     for index, column in enumerate(columns):
         if column.json_text:
             key = f"datamig_json_{index}"
             annotations[key] = Cast(F(column.field.name), output_field=TextField())
+            names.append(key)
+        elif storage_field(column.field) is not column.field:  # read as stored
+            key = f"datamig_raw_{index}"
+            plain = storage_field(column.field)
+            annotations[key] = ExpressionWrapper(F(column.field.name), output_field=plain)
             names.append(key)
         else:
             names.append(column.attname)

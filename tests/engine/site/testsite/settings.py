@@ -36,4 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "exact",
 ]
+if os.environ.get("TESTSITE_NOISY"):  # a site that prints on stdout (Lino logs there)
+    print("settings: a line on stdout that is not JSON")
+
 DATAMIG = {"site": "testsite", "application": "datamig-testsite", "version": "1"}

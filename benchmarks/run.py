@@ -110,6 +110,13 @@ def compare(source: dict[str, Any], restored: dict[str, Any]) -> dict[str, Any]:
         "tables": len(left),
         "rows_restored": restored["rows"],
         "differing_tables": differing,
+        "differing_rows": {
+            t: {
+                "source": (left.get(t) or {}).get("rows"),
+                "restored": (right.get(t) or {}).get("rows"),
+            }
+            for t in differing
+        },
         "checksum_seconds": restored["seconds"],
     }
 

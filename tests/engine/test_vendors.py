@@ -64,3 +64,38 @@ def test_sequences_are_right_after_restoring_into_each_vendor(databases, tmp_pat
         target = databases(vendor, "seq")
         restore(snap, target)
         assert_new_rows_insert(target)
+
+
+def test_ids_of_deleted_rows_are_not_handed_out_again_after_a_restore(databases, tmp_path):
+    source = databases("sqlite", "source")
+    make_source(source, rows=30)
+    deleted = json.loads(
+        django_script(
+            source,
+            "from exact.models import Tag, Everything\n"
+            "top = list(Tag.objects.order_by('-pk').values_list('pk', flat=True)[:2])\n"
+            "Tag.objects.filter(pk__in=top).delete()\n"
+            "last = Everything.objects.order_by('-pk').first().pk\n"
+            "Everything.objects.filter(pk=last).delete()\n"
+            "print(json.dumps({'tag': max(top), 'everything': last}))\n",
+        ).stdout
+    )
+    snap = tmp_path / "snap"
+    manifest = snapshot(source, snap)
+    assert manifest["ok"]
+    counters = {
+        m["model"]: m["counter"] for m in json.loads((snap / "manifest.json").read_text())["models"]
+    }
+    assert counters["exact.Tag"] == deleted["tag"]
+    for vendor in ("sqlite", "postgresql", "mysql"):
+        target = databases(vendor, "counters")
+        restore(snap, target)
+        new = json.loads(
+            django_script(
+                target,
+                "from exact.models import Tag, Everything\n"
+                "print(json.dumps({'tag': Tag.objects.create(name='new').pk, 'everything': Everything.objects.create().pk}))\n",
+            ).stdout
+        )
+        assert new["tag"] == deleted["tag"] + 1, vendor
+        assert new["everything"] == deleted["everything"] + 1, vendor

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable
 
 from . import values
+from .counters import raise_counter
 from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
 from .datafiles import parse_rows, read_text, run_file
 from .errors import DatamigError, RestoreFailed, TargetNotEmpty
@@ -316,7 +317,12 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                         connection.enable_constraint_checking()
                 _check_counts(target, tables, report)
                 target.reset_sequences(loaded)
+                counters = _counters(manifest, plan)
+                if connection.vendor != "mysql":  # on MySQL it is DDL: after the commit
+                    _raise_counters(connection, counters)
                 _add_missing_permissions(target.alias)
+            if connection.vendor == "mysql":
+                _raise_counters(connection, counters)
         finally:
             namespace.update(swapped)
             losses.close()
@@ -333,6 +339,27 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                 report.warnings.append(f"could not drop the database it created: {exc}")
         raise
     return report
+
+
+def _counters(manifest: dict[str, Any], plan: Plan) -> list[tuple[Any, int]]:
+    """(current model, the source counter's last value) for models restored as such."""
+    from django.apps import apps
+
+    found = []
+    for entry in manifest["models"]:
+        if not entry.get("counter"):
+            continue
+        for label in plan.final_labels(entry["model"]):
+            try:
+                found.append((apps.get_model(label), int(entry["counter"])))
+            except LookupError:
+                continue
+    return found
+
+
+def _raise_counters(connection: Any, counters: list[tuple[Any, int]]) -> None:
+    for model, last in counters:
+        raise_counter(connection, model, last)
 
 
 def _default_lost_path() -> str:

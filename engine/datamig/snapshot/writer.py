@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ..runtime.counters import read_counter
 from ..runtime.databases import SiteDatabase
 from ..runtime.errors import DatabaseUnreachable, SnapshotFailed
 from ..runtime.identity import requirements, site_identity
@@ -187,6 +188,7 @@ def take_snapshot(
                         "rows": count,
                         "columns": [c.attname for c in columns],
                         "types": [c.field.get_internal_type() for c in columns],
+                        "counter": read_counter(connection, model),
                         "files": files,
                     }
                 )

@@ -58,11 +58,61 @@ def run_file(
     create functions live); ``save`` is ``loader.save``.
     """
     text = read_text(path)
-    rows = parse_rows(text, create_name)
-    if rows is None:
-        exec(compile(text, path, "exec"), namespace)
+    prefix = f"loader.save({create_name}("
+    start = len(prefix)
+    lines = text.split("\n")
+    del text
+    if not all(_is_row(line, prefix) or _is_inert(line) for line in lines):
+        exec(compile("\n".join(lines), path, "exec"), namespace)
         return False
     create = namespace[create_name]
-    for values in rows:
-        save(create(*values))
+    chunk: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, 1):
+        if _is_row(line, prefix):
+            chunk.append((number, line))
+            if len(chunk) >= CHUNK_ROWS:
+                _load_chunk(chunk, start, create, save, namespace, path)
+                chunk = []
+    _load_chunk(chunk, start, create, save, namespace, path)
     return True
+
+
+# Rows parsed at once: memory stays the same whatever the size of a part.
+CHUNK_ROWS = 1000
+
+
+def _is_row(line: str, prefix: str) -> bool:
+    return line.startswith(prefix) and line.endswith(_SUFFIX)
+
+
+def _is_inert(line: str) -> bool:
+    return not line.strip() or line.startswith("#")
+
+
+def _load_chunk(
+    chunk: list[tuple[int, str]],
+    start: int,
+    create: Callable[..., Any],
+    save: Callable[[Any], None],
+    namespace: dict[str, Any],
+    path: str,
+) -> None:
+    if not chunk:
+        return
+    try:  # one C-level parse for the whole chunk
+        rows = json.loads(f"[[{'],['.join(line[start:-2] for _number, line in chunk)}]]")
+    except ValueError:
+        rows = None
+    if rows is not None:
+        for values in rows:
+            save(create(*values))
+        return
+    # A line that looks like a row but is not JSON (edited into other Python, e.g.
+    # None or Decimal(...)): it is still one whole statement, executed as such.
+    for number, line in chunk:
+        try:
+            values = json.loads(f"[{line[start:-2]}]")
+        except ValueError:
+            exec(compile("\n" * (number - 1) + line, path, "exec"), namespace)
+        else:
+            save(create(*values))

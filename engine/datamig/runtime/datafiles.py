@@ -12,38 +12,46 @@ person edited into other Python is executed as Python, whole.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any, Callable
 
 _SUFFIX = "))"
+# Rows parsed at once: memory stays the same whatever the size of a file.
+CHUNK_ROWS = 1000
 
 
-def read_text(path: str) -> str:
-    with open(path, encoding="utf-8", newline="") as stream:
-        return stream.read()
+def lines_of(path: str) -> Iterator[tuple[int, str]]:
+    """Numbered lines, split at "\\n" only (as Python's tokenizer does; a value's U+2028
+    or \\x85 is not a line break), read one at a time."""
+    with open(path, encoding="utf-8", newline="\n") as stream:
+        for number, line in enumerate(stream, 1):
+            yield number, line[:-1] if line.endswith("\n") else line
 
 
-def parse_rows(text: str, create_name: str, limit: int | None = None) -> list[list[Any]] | None:
-    """The argument lists of every row line (the first ``limit`` ones), or None when the
-    file is not plain rows."""
+def _is_row(line: str, prefix: str) -> bool:
+    return line.startswith(prefix) and line.endswith(_SUFFIX)
+
+
+def _is_inert(line: str) -> bool:
+    return not line.strip() or line.startswith("#")
+
+
+def first_rows(path: str, create_name: str, limit: int) -> list[list[Any]] | None:
+    """The argument lists of the first ``limit`` row lines, or None when the file is
+    not plain rows (then only executing it tells)."""
     prefix = f"loader.save({create_name}("
-    start = len(prefix)
-    arguments: list[str] = []
-    append = arguments.append
-    for line in text.split("\n"):
-        if line.startswith(prefix) and line.endswith(_SUFFIX):
-            append(line[start:-2])
-            if limit is not None and len(arguments) >= limit:
+    found: list[list[Any]] = []
+    for _number, line in lines_of(path):
+        if _is_row(line, prefix):
+            try:
+                found.append(json.loads(f"[{line[len(prefix) : -2]}]"))
+            except ValueError:
+                return None
+            if len(found) >= limit:
                 break
-        elif line and not line.startswith("#") and line.strip():
+        elif not _is_inert(line):
             return None
-    if not arguments:
-        return []
-    document = f"[[{'],['.join(arguments)}]]"
-    arguments.clear()  # keep one copy of the text in memory, not two
-    try:  # one C-level parse for the whole part
-        return json.loads(document)
-    except ValueError:
-        return None
+    return found
 
 
 def run_file(
@@ -55,19 +63,18 @@ def run_file(
     """Load one data file; returns True when the fast path was taken.
 
     ``namespace`` is the globals of ``restore.py`` (where ``loader`` is bound and the
-    create functions live); ``save`` is ``loader.save``.
+    create functions live); ``save`` is ``loader.save``. A first pass checks that every
+    line is a row, a comment or blank; the second parses and loads the rows in chunks.
     """
-    text = read_text(path)
     prefix = f"loader.save({create_name}("
-    start = len(prefix)
-    lines = text.split("\n")
-    del text
-    if not all(_is_row(line, prefix) or _is_inert(line) for line in lines):
-        exec(compile("\n".join(lines), path, "exec"), namespace)
+    if not all(_is_row(line, prefix) or _is_inert(line) for _number, line in lines_of(path)):
+        with open(path, encoding="utf-8", newline="") as stream:
+            exec(compile(stream.read(), path, "exec"), namespace)
         return False
     create = namespace[create_name]
+    start = len(prefix)
     chunk: list[tuple[int, str]] = []
-    for number, line in enumerate(lines, 1):
+    for number, line in lines_of(path):
         if _is_row(line, prefix):
             chunk.append((number, line))
             if len(chunk) >= CHUNK_ROWS:
@@ -75,18 +82,6 @@ def run_file(
                 chunk = []
     _load_chunk(chunk, start, create, save, namespace, path)
     return True
-
-
-# Rows parsed at once: memory stays the same whatever the size of a part.
-CHUNK_ROWS = 1000
-
-
-def _is_row(line: str, prefix: str) -> bool:
-    return line.startswith(prefix) and line.endswith(_SUFFIX)
-
-
-def _is_inert(line: str) -> bool:
-    return not line.strip() or line.startswith("#")
 
 
 def _load_chunk(

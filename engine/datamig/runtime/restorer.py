@@ -15,7 +15,7 @@ from typing import Any, Callable
 from . import values
 from .counters import raise_counter
 from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
-from .datafiles import parse_rows, read_text, run_file
+from .datafiles import first_rows, run_file
 from .errors import DatamigError, RestoreFailed, TargetNotEmpty
 from .identity import site_identity
 from .losses import LostValues
@@ -235,7 +235,7 @@ def sample_rows(namespace: dict[str, Any], label: str) -> list[dict[str, Any]] |
         if item_label != label or not files:
             continue
         path = os.path.join(namespace["SNAPSHOT_DIR"], files[0])
-        parsed = parse_rows(read_text(path), create.__name__, limit=SAMPLE_ROWS)
+        parsed = first_rows(path, create.__name__, SAMPLE_ROWS)
         if parsed is None:
             return None
         swapped: dict[str, Any] = {"ct": namespace.get("ct")}

@@ -17,6 +17,7 @@ import uuid
 from typing import Any, TextIO
 
 from .migrations import Drop
+from .secrets import HIDDEN, is_secret, shown
 
 SAMPLES = 3
 
@@ -29,6 +30,14 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (decimal.Decimal, uuid.UUID, datetime.timedelta)):
         return str(value)
     return repr(value)
+
+
+def _sample(drop: Drop) -> Any:
+    """A dropped value as the report shows it: secrets hidden (the file keeps them)."""
+    if is_secret(drop.field):
+        return HIDDEN
+    value = shown(drop.value) if isinstance(drop.value, dict) else drop.value
+    return json.loads(json.dumps(value, default=_jsonable))
 
 
 class LostValues:
@@ -47,9 +56,7 @@ class LostValues:
             )
             entry["count"] += 1
             if len(entry["first"]) < SAMPLES:
-                entry["first"].append(
-                    {"pk": drop.pk, "value": json.loads(json.dumps(drop.value, default=_jsonable))}
-                )
+                entry["first"].append({"pk": drop.pk, "value": _sample(drop)})
             self._write(drop)
 
     def _write(self, drop: Drop) -> None:

@@ -24,6 +24,7 @@ from .migrations import Plan
 from .report import MAX_ERRORS_KEPT, ModelReport, Progress, RestoreReport
 from .rows import RowMaker
 from .schema_diff import SchemaDiff, compare
+from .secrets import shown
 
 BATCH_ROWS = 2000
 
@@ -75,7 +76,9 @@ class TableBatch:
                 with transaction.atomic(using=self.target.alias):
                     self.target.insert_one(self.maker.table, self.maker.columns, row)
             except Exception as exc:
-                failures.append(f"{_one_line(exc)} in row {_shown_row(self.maker.attnames, row)!r}")
+                failures.append(
+                    f"{_one_line(exc)} in row {shown(dict(zip(self.maker.attnames, row)))!r}"
+                )
                 if len(failures) >= MAX_ERRORS_KEPT:
                     break
         if not failures:
@@ -164,17 +167,6 @@ def make_router(
         return Routed((out, tables.batch(out).maker.make(**values)) for out, values in outputs)
 
     return route
-
-
-_SECRET_WORDS = ("password", "secret", "token", "session_data", "api_key")
-
-
-def _shown_row(names: list[str], row: tuple) -> dict[str, Any]:
-    """A row for an error message, with values of secret-looking columns hidden."""
-    return {
-        name: "<hidden>" if any(word in name.lower() for word in _SECRET_WORDS) else value
-        for name, value in zip(names, row)
-    }
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+---
+module: journal
+short_description: Write and read the per-site upgrade journal on the node
+version_added: "0.1.0"
+description:
+  - The journal is a JSON-lines file on the node, one record per step of a run, so that a
+    rerun after a crash knows where the last run stopped and continues or rolls back
+    instead of guessing.
+  - O(state=append) appends one record C({time, run_id, step, status, data}) with a UTC
+    timestamp in microseconds. The record is written with a single C(write) on a file
+    opened with C(O_APPEND) under an exclusive C(flock), then C(fsync)ed (the directory
+    too when the journal is new), so a record is either wholly there or not at all.
+    Appending always reports C(changed); in check mode nothing is written.
+  - O(state=read) returns the records of one run (the last run in the journal, or
+    O(run_id) if given), in the order they were written. It never changes anything.
+  - A line that does not parse (the torn end of a write cut short by a crash) is skipped
+    with a warning.
+author:
+  - datamig developers (!UNKNOWN)
+options:
+  path:
+    description:
+      - The journal file, for example C(/srv/mysite/datamig-journal.jsonl). Its directory
+        must exist; the file is created (mode C(0640)) by the first append.
+    type: path
+    required: true
+  state:
+    description:
+      - V(append) adds one record; V(read) returns the records of a run.
+    type: str
+    choices: [append, read]
+    default: append
+  run_id:
+    description:
+      - The run the record belongs to. Required with O(state=append).
+      - With O(state=read), the run to read; default the run of the journal's last record.
+    type: str
+  step:
+    description:
+      - The step of the run, for example C(preflight), C(snapshot), C(switch). A step
+        named C(finish) marks the end of a run. Required with O(state=append).
+    type: str
+  status:
+    description:
+      - What happened to the step. Required with O(state=append).
+    type: str
+    choices: [started, done, failed]
+  data:
+    description:
+      - Facts a rerun needs to continue or roll back, for example the names of the old
+        and new databases or the path of the new release. Must be JSON-serialisable.
+    type: dict
+    default: {}
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: datamig.site.lock
+"""
+
+EXAMPLES = r"""
+- name: Record that the snapshot step began
+  datamig.site.journal:
+    path: /srv/mysite/datamig-journal.jsonl
+    run_id: "{{ datamig_run_id }}"
+    step: snapshot
+    status: started
+    data:
+      snapshot: /backups/mysite/2026-11-24T140312
+
+- name: Read where the last run stopped
+  datamig.site.journal:
+    path: /srv/mysite/datamig-journal.jsonl
+    state: read
+  register: last_run
+
+- name: Roll back a run that crashed after the switch
+  ansible.builtin.include_tasks: rollback.yml
+  when:
+    - last_run.records | length > 0
+    - not last_run.finished
+    - "'switch' in last_run.steps"
+"""
+
+RETURN = r"""
+record:
+  description: The record appended (also in check mode, where it is not written).
+  returned: when O(state=append)
+  type: dict
+  sample:
+    time: "2026-11-24T14:03:12.250301Z"
+    run_id: upgrade-20261124T140312-mysite
+    step: restore
+    status: done
+    data:
+      database: mysite_new
+records:
+  description: The run's records, oldest first.
+  returned: when O(state=read)
+  type: list
+  elements: dict
+  sample:
+    - time: "2026-11-24T14:03:12.250301Z"
+      run_id: upgrade-20261124T140312-mysite
+      step: preflight
+      status: started
+      data: {}
+run_id:
+  description: The run whose records were read (V(null) if the journal holds none).
+  returned: always
+  type: str
+  sample: upgrade-20261124T140312-mysite
+last_step:
+  description: The step of the run's last record (V(null) if there is none).
+  returned: when O(state=read)
+  type: str
+  sample: restore
+last_status:
+  description: The status of the run's last record (V(null) if there is none).
+  returned: when O(state=read)
+  type: str
+  sample: failed
+steps:
+  description: Every step of the run with the status of its last record.
+  returned: when O(state=read)
+  type: dict
+  sample:
+    preflight: done
+    snapshot: done
+    restore: failed
+finished:
+  description:
+    - Whether the run ended, that is a C(finish) step was recorded as V(done) or
+      V(failed). A run that did not finish was cut short, and the rerun continues or
+      rolls it back.
+  returned: when O(state=read)
+  type: bool
+  sample: false
+"""
+
+import datetime  # noqa: E402
+import fcntl  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.text.converters import to_native  # noqa: E402
+
+FINISH_STEP = "finish"
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append_record(path, record):
+    """Append one JSON line to path: one write, under flock, fsync'ed."""
+    line = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    created = not os.path.exists(path)
+    fd = os.open(path, flags, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line  # a torn last line stays a line of its own
+        written = os.write(fd, line)
+        if written != len(line):
+            raise OSError(f"short write: {written} of {len(line)} bytes")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def read_records(path, warn):
+    """All parseable records of the journal, in file order."""
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read().split(b"\n")
+    except FileNotFoundError:
+        return []
+    records = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or "run_id" not in record or "step" not in record:
+            warn(f"journal {path}: line {number} is not a record (a torn write?); skipped")
+            continue
+        records.append(record)
+    return records
+
+
+def summarise(records, run_id):
+    """The read result for run_id (default: the run of the last record)."""
+    if run_id is None and records:
+        run_id = records[-1]["run_id"]
+    run = [r for r in records if r["run_id"] == run_id]
+    steps = {}
+    for record in run:
+        steps[record["step"]] = record.get("status")
+    return dict(
+        records=run,
+        run_id=run_id if run else None,
+        last_step=run[-1]["step"] if run else None,
+        last_status=run[-1].get("status") if run else None,
+        steps=steps,
+        finished=any(
+            r["step"] == FINISH_STEP and r.get("status") in ("done", "failed") for r in run
+        ),
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            state=dict(type="str", choices=["append", "read"], default="append"),
+            run_id=dict(type="str"),
+            step=dict(type="str"),
+            status=dict(type="str", choices=["started", "done", "failed"]),
+            data=dict(type="dict", default={}),
+        ),
+        required_if=[("state", "append", ["run_id", "step", "status"])],
+        supports_check_mode=True,
+    )
+    params = module.params
+    path = params["path"]
+    directory = os.path.dirname(path) or "."
+
+    if not os.path.isdir(directory):
+        module.fail_json(msg=f"The directory of the journal does not exist: {directory}")
+    try:
+        if params["state"] == "read":
+            result = dict(
+                changed=False, **summarise(read_records(path, module.warn), params["run_id"])
+            )
+        else:
+            record = dict(
+                time=utc_now(),
+                run_id=params["run_id"],
+                step=params["step"],
+                status=params["status"],
+                data=params["data"],
+            )
+            result = dict(changed=True, record=record, run_id=params["run_id"])
+            if not module.check_mode:
+                append_record(path, record)
+    except (OSError, TypeError, ValueError) as exc:
+        module.fail_json(msg=f"Journal {path}: {to_native(exc)}")
+
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, datamig developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 DOCUMENTATION = r"""

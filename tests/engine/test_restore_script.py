@@ -261,3 +261,51 @@ def test_json_output_stays_one_object_when_the_site_prints_on_stdout(
     target.extra_env.update(noisy)
     result = run_restore_script(snap, target)
     assert json.loads(result.stdout)["ok"] is True
+
+
+def test_postgresql_restore_rebuilds_every_index_and_foreign_key_and_checks_them(
+    snap_copy, databases
+):
+    import psycopg
+
+    target = databases("postgresql", "rebuilt")
+    run_restore_script(snap_copy, target)
+    fresh = databases("postgresql", "fresh")
+    fresh.create_empty()
+    run([PYTHON, "-c", _migrate_script()], fresh)
+
+    def schema(db) -> tuple[list, list]:
+        with psycopg.connect(host="127.0.0.1", user="postgres", dbname=db.name) as conn:
+            indexes = conn.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 2"
+            ).fetchall()
+            keys = conn.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' ORDER BY 2"
+            ).fetchall()
+        return indexes, keys
+
+    indexes, keys = schema(target)
+    assert len(keys) > 10 and len(indexes) > 20
+    assert (indexes, keys) == schema(fresh)
+    # A row whose foreign key points nowhere is named when the keys come back.
+    script = snap_copy / "restore.py"
+    old = "def create_exact_team(id, name, captain_id):\n"
+    script.write_text(script.read_text().replace(old, old + "    return None\n"))
+    broken = databases("postgresql", "dangling")
+    error = json_error(run_restore_script(snap_copy, broken, check=False))["error"]
+    assert "foreign key" in error and "exact_member" in error
+    assert not broken.exists()
+
+
+def _migrate_script() -> str:
+    return textwrap.dedent(
+        f"""
+        import sys, os
+        sys.path.insert(0, {str(SITE)!r})
+        os.environ['DJANGO_SETTINGS_MODULE'] = 'testsite.settings'
+        import django; django.setup()
+        from django.core.management import call_command
+        call_command('migrate', verbosity=0)
+        """
+    )

@@ -145,6 +145,46 @@ class SiteDatabase:
         with self.connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", list(row))
 
+    def suspend_indexes_and_foreign_keys(self, tables: Sequence[str]) -> list[str]:
+        """PostgreSQL: drop the plain indexes and foreign keys of ``tables`` for the
+        load, as pg_restore loads before it indexes; returns the SQL that puts them
+        back (foreign keys are then checked in bulk, at once). Primary keys and unique
+        constraints stay, so duplicates are still refused row by row. All of it is
+        transactional: a failed restore gets them back with the rollback."""
+        if self.vendor != "postgresql" or not tables:
+            return []
+        quote = self.connection.ops.quote_name
+        names = [quote(t) for t in tables]
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+                "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[]) "
+                "ORDER BY 1, 2",
+                [names],
+            )
+            foreign_keys = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+                "ORDER BY 1",
+                [names],
+            )
+            indexes = cursor.fetchall()
+            for table, name, _definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+            for index, _definition in indexes:
+                cursor.execute(f"DROP INDEX {index}")
+        return [definition for _index, definition in indexes] + [
+            f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+            for table, name, definition in foreign_keys
+        ]
+
+    def run_statements(self, statements: Sequence[str]) -> None:
+        with self.connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
     def reset_sequences(self, models: Sequence[Any]) -> None:
         from django.core.management.color import no_style
 

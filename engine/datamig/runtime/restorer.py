@@ -296,9 +296,13 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                         if report.flushed
                         else _loaded_tables(namespace, plan)
                     )
+                    # Before any row changes: PostgreSQL refuses DDL on a table with
+                    # pending (deferred) trigger events.
+                    rebuild = target.suspend_indexes_and_foreign_keys(_current_tables(connection))
                     target.delete_rows(cleared)
                     tables = Tables(target, lambda: None)
                     _load_all(namespace, plan, tables, losses, expected, report, progress, swapped)
+                    _rebuild(target, rebuild)
                     if checks_off:
                         connection.enable_constraint_checking()
                         checks_off = False
@@ -447,6 +451,18 @@ def _load_all(
             entry.defaults_used = sorted(default.maker.missing_seen)
         entry.seconds = time.monotonic() - started
         progress.update(entry.label, entry.read, entry.expected, started, final=True)
+
+
+def _rebuild(target: SiteDatabase, statements: list[str]) -> None:
+    """Put back the indexes and foreign keys suspended for the load."""
+    from django.db import IntegrityError
+
+    try:
+        target.run_statements(statements)
+    except IntegrityError as exc:
+        raise RestoreFailed(
+            f"a foreign key points nowhere after the load: {_one_line(exc)}"
+        ) from None
 
 
 def _check_foreign_keys(connection: Any, loaded: list[Any]) -> None:

@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, datamig developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 DOCUMENTATION = r"""
@@ -35,12 +37,13 @@ extends_documentation_fragment:
   - datamig.site.datamig.django
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Runs as in a normal run (it only reads).
 seealso:
   - module: datamig.site.restore
 author:
-  - datamig developers
+  - datamig developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, datamig developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 DOCUMENTATION = r"""
@@ -45,9 +47,10 @@ extends_documentation_fragment:
   - datamig.site.datamig.django
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Verifies the snapshot (C(datamig verify)) and compares it with the current code
-      (C(datamig diff)) instead of restoring. Reports RV(changed=true) with RV(schema_diff);
+      (C(datamig diff)) instead of restoring. Reports C(changed=true) with RV(schema_diff);
       fails (kind C(data_loss)) where the restore would be refused because data would be
       lost. Whether the target already holds data is not checked.
 seealso:
@@ -55,7 +58,7 @@ seealso:
   - module: datamig.site.checksum
   - module: datamig.site.snapshot
 author:
-  - datamig developers
+  - datamig developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, datamig developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 DOCUMENTATION = r"""
@@ -10,7 +12,7 @@ description:
     repeatable-read transaction into a new folder O(dest) (mode 0700, files 0600), written
     under a temporary name and renamed when complete.
   - Idempotent like a C(creates) condition. When O(dest) already holds a snapshot that
-    verifies against its manifest, nothing is done and RV(changed) is false. When O(dest)
+    verifies against its manifest, nothing is done and C(changed) is false. When O(dest)
     exists, is not empty and is not such a snapshot, the module fails (kind
     C(snapshot_failed)) and leaves it alone.
 version_added: 0.1.0
@@ -34,14 +36,15 @@ extends_documentation_fragment:
   - datamig.site.datamig.django
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: Reads nothing from the database. Reports RV(changed=true) and the folder it would
+    details: Reads nothing from the database. Reports C(changed=true) and the folder it would
       write, unless O(dest) already holds a verified snapshot.
 seealso:
   - module: datamig.site.snapshot_info
   - module: datamig.site.restore
 author:
-  - datamig developers
+  - datamig developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -139,9 +139,6 @@ class RepairLoader:
     def flush_deferred_objects(self) -> None:
         pass
 
-    def report_line(self) -> str:
-        return self.report.line()
-
 
 def repair(
     directory: str, label: str, *, alias: str, pks: list[str], missing_only: bool, apply: bool

@@ -149,10 +149,6 @@ class ModelLoader:
     def flush_deferred_objects(self) -> None:
         self.tables.flush()
 
-    def report_line(self) -> str:
-        r = self.report
-        return f"{r.label}: {r.errors} errors, {r.restored} restored, {r.ignored} ignored"
-
 
 def make_router(
     label: str, plan: Plan, tables: Tables, losses: LostValues

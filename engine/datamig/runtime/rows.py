@@ -48,9 +48,9 @@ def _ready_check(field: Any, connection: Any, name: str, env: dict[str, Any]) ->
 
     Only where Django's own preparation is the identity for that Python type on that
     vendor (see the backends' adapt_*_value): PostgreSQL takes dates, times, datetimes,
-    Decimals and UUIDs as they are; every backend takes Decimals as they are (SQLite:
-    as long as they fit, checked by its own preparer). Skipping Django's generic chain
-    there saves several microseconds per value.
+    Decimals and UUIDs as they are; PostgreSQL and MySQL take Decimals as they are
+    (SQLite's go through its own preparer, which refuses a value it would round).
+    Skipping Django's generic chain there saves several microseconds per value.
     """
     import datetime
     import decimal

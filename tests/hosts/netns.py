@@ -148,8 +148,14 @@ shift 2
 # This mount namespace began as a copy of the root one: drop the copies of the other
 # hosts' /run/netns entries, which would keep their network namespaces alive.
 umount -R -l /run/netns 2>/dev/null || true
+# Folders of this machine under /tmp that the host must still see (the checkout, when
+# it lives there, as CI's clone may): bound into the host's own /tmp first.
+for shared in $DMT_SHARED_TMP; do
+    mkdir -p "$fs$shared"
+    mount --bind "$shared" "$fs$shared"
+done
 for p in "$@"; do
-    mount --bind "$fs/$p" "/$p"
+    mount --rbind "$fs/$p" "/$p"
 done
 hostname "$name"
 echo ready
@@ -165,6 +171,14 @@ while True:
         time.sleep(0.2)
 '
 """
+
+
+def shared_tmp_folders() -> list[str]:
+    """The checkout, if it lives under /tmp: hosts have a /tmp of their own, and the
+    playbooks read the demo code, wheels and .venv from the checkout."""
+    checkout = Path(__file__).resolve().parents[2]
+    return [str(checkout)] if checkout.is_relative_to("/tmp") and " " not in str(checkout) else []
+
 
 Command = Union[str, Sequence[str]]
 
@@ -599,7 +613,7 @@ class TestHost:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 cwd="/",
-                env=HOST_ENV,
+                env={**HOST_ENV, "DMT_SHARED_TMP": " ".join(shared_tmp_folders())},
                 start_new_session=True,  # a Ctrl-C of the test run does not reach it
             )
         deadline = time.monotonic() + timeout

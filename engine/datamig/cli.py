@@ -1,4 +1,4 @@
-"""The ``datamig`` command: snapshot, restore, verify, checksum.
+"""The ``datamig`` command: snapshot, restore, verify, diff, repair, checksum, database.
 
 Every command prints one JSON object on stdout with ``--json`` (what the Ansible
 modules read), a short human summary otherwise; errors are one line on stderr and
@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
 
     checksum = commands.add_parser("checksum", help="checksum every table's content")
     _add_source_arguments(checksum)
+
+    database = commands.add_parser(
+        "database", help="whether the site's database exists, its size; create it if asked"
+    )
+    _add_source_arguments(database)
+    database.add_argument(
+        "--create", action="store_true", help="create the database when it does not exist"
+    )
     return parser
 
 
@@ -189,6 +197,39 @@ def _checksum(args: argparse.Namespace) -> int:
     return succeed(result, args.json, show)
 
 
+def _database(args: argparse.Namespace) -> int:
+    """Answer what a preflight needs (reachable, exists, size) and create an empty
+    database for a new site: the one place outside a restore that creates one."""
+    from .runtime.databases import SiteDatabase
+
+    options = options_from(args, None)
+    setup_django(options)
+    database = SiteDatabase(options.database)
+    database.check_server()
+    if database.vendor == "sqlite":  # an empty file counts: migrate fills it
+        existed = os.path.exists(str(database.name))
+    else:
+        existed = database.exists()
+    if args.create and not existed:
+        database.create()
+        database.connection.ensure_connection()  # SQLite: makes the file
+    exists = existed or args.create
+    result = {
+        "ok": True,
+        "vendor": database.vendor,
+        "name": str(database.name),
+        "exists": exists,
+        "created": exists and not existed,
+        "size_bytes": database.size_bytes() if exists else 0,
+    }
+
+    def show() -> None:
+        state = "created" if result["created"] else ("exists" if exists else "does not exist")
+        print(f"{database.describe()}: {state}, {result['size_bytes']:,} bytes")
+
+    return succeed(result, args.json, show)
+
+
 def load_restore_script(directory: str) -> dict[str, Any]:
     """Execute a verified snapshot's restore.py for its definitions (not its main)."""
     namespace: dict[str, Any] = {"__name__": "__datamig__", "SNAPSHOT_DIR": directory}
@@ -247,4 +288,5 @@ COMMANDS = {
     "diff": _diff,
     "verify": _verify,
     "checksum": _checksum,
+    "database": _database,
 }

@@ -60,6 +60,24 @@ class SiteDatabase:
             cursor.execute(query, [self.name])
             return cursor.fetchone() is not None
 
+    def size_bytes(self) -> int:
+        """Bytes the database takes on its server (SQLite: its file), 0 if it does not exist."""
+        if self.vendor == "sqlite":
+            path = str(self.name)
+            return os.path.getsize(path) if os.path.exists(path) else 0
+        if not self.exists():
+            return 0
+        query = {
+            "postgresql": "SELECT pg_database_size(%s)",
+            "mysql": (
+                "SELECT COALESCE(SUM(data_length + index_length), 0) "
+                "FROM information_schema.TABLES WHERE table_schema = %s"
+            ),
+        }[self.vendor]
+        with self.connection._nodb_cursor() as cursor:
+            cursor.execute(query, [self.name])
+            return int(cursor.fetchone()[0])
+
     def create(self) -> None:
         quoted = self.connection.ops.quote_name(self.name)
         if self.vendor == "sqlite":

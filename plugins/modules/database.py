@@ -1,0 +1,114 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, datamig developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+---
+module: database
+short_description: Tell whether a Django site's database exists and how big it is; create it
+description:
+  - Runs C(datamig database) with the site's own Python, against the database its settings
+    name (or O(database_name)), on SQLite, PostgreSQL or MariaDB/MySQL.
+  - With O(state=query), only reports RV(exists) and RV(size_bytes); this is what the upgrade's
+    preflight asks (database reachable and present, free disk for a snapshot and a new database).
+  - With O(state=present), creates an empty database when it does not exist (UTF-8; the
+    settings' charset on MariaDB/MySQL), as a new site needs before its first C(migrate).
+    An existing database is left as it is. Never drops or changes a database.
+version_added: 0.1.0
+options:
+  state:
+    description:
+      - V(query) reports; V(present) creates the database if it is missing.
+    type: str
+    choices: [query, present]
+    default: query
+extends_documentation_fragment:
+  - datamig.site.datamig
+  - datamig.site.datamig.django
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: Reports whether O(state=present) would create the database, and creates nothing.
+seealso:
+  - module: datamig.site.restore
+author:
+  - datamig developers (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Is the live database there, and how big is it?
+  datamig.site.database:
+    python: /srv/mysite/current/venv/bin/python
+    settings: mysite.settings
+    pythonpath: [/srv/mysite/current]
+    environment:
+      MYSITE_DB_PASSWORD: "{{ vault_mysite_db_password }}"
+  register: live_db
+
+- name: Create the database of a new site
+  datamig.site.database:
+    python: /srv/mysite/releases/1-20261124T101500/venv/bin/python
+    settings: mysite.settings
+    pythonpath: [/srv/mysite/releases/1-20261124T101500]
+    database_name: mysite
+    state: present
+"""
+
+RETURN = r"""
+vendor:
+  description: The database's vendor as Django names it.
+  returned: success
+  type: str
+  sample: postgresql
+name:
+  description: The database's name (for SQLite, the absolute path of its file).
+  returned: success
+  type: str
+  sample: mysite
+exists:
+  description: Whether the database exists after the task (for SQLite, whether its file does).
+  returned: success
+  type: bool
+  sample: true
+created:
+  description: Whether the task created the database (in check mode, whether it would).
+  returned: success
+  type: bool
+  sample: false
+size_bytes:
+  description:
+    - What the database takes on its server (PostgreSQL C(pg_database_size), the tables'
+      data and indexes on MariaDB/MySQL, the file's size on SQLite); V(0) if it does not exist.
+  returned: success
+  type: int
+  sample: 73400320
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import (  # noqa: E402
+    DatamigCLI,
+    django_argument_spec,
+)
+
+
+def main():
+    spec = django_argument_spec()
+    spec.update(state=dict(type="str", choices=["query", "present"], default="query"))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    cli = DatamigCLI(module)
+
+    result = cli.result(cli.run("database", *cli.django_args()), drop=("ok",))
+    if module.params["state"] == "present" and not result["exists"]:
+        if module.check_mode:
+            result.update(created=True, exists=True)
+        else:
+            created = cli.run("database", *cli.django_args(), "--create")
+            result = cli.result(created, drop=("ok",))
+    result["changed"] = bool(result["created"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

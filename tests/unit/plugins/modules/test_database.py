@@ -1,0 +1,48 @@
+"""datamig.site.database: reports existence and size; state=present creates a missing
+database (not in check mode) and never touches an existing one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ...helpers import SECRET, run_module, site_args
+
+from ansible_collections.datamig.site.plugins.modules import database  # isort: skip
+from tests.engine.helpers import Database, new_database  # isort: skip
+
+
+def test_query_reports_the_live_database_and_changes_nothing(source: Database):
+    before = Path(source.name).stat().st_mtime_ns
+    result = run_module(database, site_args(source))
+    assert not result.failed, result
+    assert (result["changed"], result["exists"], result["created"]) == (False, True, False)
+    assert result["vendor"] == "sqlite" and result["name"] == source.name
+    assert result["size_bytes"] == os.path.getsize(source.name)
+    assert Path(source.name).stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "mysql"])
+def test_present_creates_a_missing_server_database_once(source: Database, vendor, tmp_path):
+    target = new_database(vendor, tmp_path, "module")
+    args = site_args(target, state="present")
+    try:
+        checked = run_module(database, args, check_mode=True)
+        assert (checked["changed"], checked["created"]) == (True, True), checked
+        assert not target.exists()  # check mode created nothing
+
+        made = run_module(database, args)
+        assert (made["changed"], made["created"], made["exists"]) == (True, True, True), made
+        assert target.exists()
+
+        again = run_module(database, args)
+        assert (again["changed"], again["created"]) == (False, False), again
+    finally:
+        target.drop()
+
+
+def test_a_secret_in_environment_never_appears(source: Database):
+    result = run_module(database, site_args(source, environment={"DEMO_DB_PASSWORD": SECRET}))
+    assert not result.failed and SECRET not in result.serialized(), result

@@ -1,0 +1,202 @@
+"""What the integration tests share: the demo site's variables on a test host, its
+answers over HTTP, its table checksums, the expected content of an upgrade, a poller
+that records what users see during a run, and the broken versions the failure tests use.
+
+The host shares this machine's filesystem except its private folders (/srv, /etc/nginx,
+/etc/supervisor, /var/log, /run, /tmp, /root), so the site's virtualenvs are made with the
+host's /usr/bin/python3 (3.11, as .venv) and see .venv's packages (Django, the engine,
+the database drivers) through ``datamig_venv_inherit_site_packages``; only gunicorn is
+installed into each release, from a local wheelhouse (test hosts have no network).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sysconfig
+import tarfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.hosts.ansible import ROOT
+from tests.hosts.netns import TestHost
+
+DEMO = ROOT / "examples" / "demo"
+ALLOW_LOSS_1_TO_2 = ["contacts.Partner.phone", "notes.Mention"]
+WHEELS = ROOT / ".work" / "wheels"
+GUNICORN = "gunicorn==23.0.0"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+
+
+def wheelhouse() -> Path:
+    """The releases' requirements as wheels: downloaded once on this machine, installed
+    from there on the host (a path both see)."""
+    if not list(WHEELS.glob("gunicorn-23.0.0-*.whl")):
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "pip"), "download", "-q", "-d", str(WHEELS), GUNICORN],
+            check=True,
+        )
+    return WHEELS
+
+
+def site_vars(site: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "datamig_release_requirements": [GUNICORN],
+        "datamig_pip_extra_args": f"--no-index --find-links {wheelhouse()}",
+        "datamig_site": site,
+        "datamig_base_python": "/usr/bin/python3",  # /root (pyenv) is private to the host
+        "datamig_venv_inherit_site_packages": sysconfig.get_paths()["purelib"],
+        "datamig_health_retries": 30,
+        **extra,
+    }
+
+
+def get(host: TestHost, path: str = "/", timeout: float = 10) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://{host.address}{path}", timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def site_env_prefix(site_root: str) -> str:
+    return f"set -a; . {site_root}/shared/site.env; set +a; cd {site_root}/current && "
+
+
+def live_checksums(host: TestHost, site_root: str) -> dict[str, str]:
+    """Per table checksum of the database shared/site.env names, with the live code."""
+    result = host.run(
+        site_env_prefix(site_root)
+        + "venv/bin/python -m datamig checksum --settings demo_site.settings --pythonpath . --json",
+        check=True,
+    )
+    return {table: t["sha256"] for table, t in json.loads(result.stdout)["tables"].items()}
+
+
+def expected_checksums(
+    host: TestHost, site_root: str, target: Path, allow_loss: list[str], work: Path
+) -> dict[str, str]:
+    """The table checksums the live database must have after an upgrade to ``target``:
+    a snapshot taken on the host with the live code, restored here with the target's
+    code into a scratch SQLite database (the path tests/engine/test_versions.py proves
+    row by row; checksums are vendor-neutral)."""
+    snap = f"{site_root}/expected-snapshot"
+    host.run(
+        f"rm -rf {snap}; "
+        + site_env_prefix(site_root)
+        + f"venv/bin/python -m datamig snapshot --settings demo_site.settings --pythonpath . -o {snap} --json",
+        check=True,
+    )
+    local = work / "expected-snapshot"
+    local.mkdir()
+    archive = work / "expected-snapshot.tar"
+    with archive.open("wb") as out:  # from inside the host: the site root may be its own mount
+        host.run(["tar", "-C", snap, "-cf", "-", "."], stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(local, filter="data")
+    host.run(f"rm -rf {snap}", check=True)
+    env = {"DEMO_DB_VENDOR": "sqlite", "DEMO_DB_NAME": str(work / "expected.sqlite3")}
+    common = ["--settings", "demo_site.settings", "--pythonpath", str(target)]
+    loss = [arg for item in allow_loss for arg in ("--allow-loss", item)]
+    _local([PYTHON, "-m", "datamig", "restore", str(local), *common, *loss, "--json"], env)
+    out = _local([PYTHON, "-m", "datamig", "checksum", *common, "--json"], env)
+    return {table: t["sha256"] for table, t in json.loads(out)["tables"].items()}
+
+
+def _local(argv: list[str], env: dict[str, str]) -> str:
+    import os
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("DEMO_", "DJANGO_"))}
+    result = subprocess.run(argv, env={**full, **env}, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def read_text(host: TestHost, path: str) -> str | None:
+    """A file's text as the host sees it (None if missing): the site root may be a mount
+    of the host's own, which host.fs does not show."""
+    result = host.run(["cat", path])
+    return result.stdout if result.returncode == 0 else None
+
+
+def exists(host: TestHost, path: str) -> bool:
+    return host.run(["test", "-e", path]).returncode == 0
+
+
+def reports(host: TestHost, site_root: str) -> list[dict[str, Any]]:
+    names = host.run(f"ls {site_root}/reports/*.json 2>/dev/null | sort").stdout.split()
+    return [json.loads(read_text(host, name) or "null") for name in names]
+
+
+def journal(host: TestHost, site_root: str) -> list[dict[str, Any]]:
+    text = read_text(host, f"{site_root}/datamig-journal.jsonl") or ""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@dataclass
+class Poller:
+    """GET / every ``every`` seconds in a thread while a run goes on: what users saw."""
+
+    host: TestHost
+    every: float = 0.1
+    seen: list[tuple[float, int, str]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> Poller:
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    status, body = get(self.host, "/", timeout=5)
+                except OSError as error:  # refused, reset: recorded, never hidden
+                    status, body = 0, repr(error)
+                self.seen.append((time.monotonic(), status, body))
+                self._stop.wait(self.every)
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(10)
+
+    def statuses(self) -> list[int]:
+        """The answers in order, runs of the same status collapsed: [200, 503, 200]."""
+        out: list[int] = []
+        for _, status, _ in self.seen:
+            if not out or out[-1] != status:
+                out.append(status)
+        return out
+
+    def bodies(self, status: int) -> set[str]:
+        return {body for _, s, body in self.seen if s == status}
+
+
+def variant(tmp_path: Path, base: str, name: str, *, append: dict[str, str] | None = None) -> Path:
+    """A copy of examples/demo/<base> with text appended to some of its files: a
+    version that installs fine but fails at one chosen step."""
+    folder = tmp_path / name
+    shutil.copytree(DEMO / base, folder, ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__"))
+    for relative, text in (append or {}).items():
+        path = folder / relative
+        path.write_text(path.read_text() + "\n\n" + text + "\n")
+    return folder
+
+
+BROKEN_HEALTH = (
+    "def health(request):  # the broken release: fails its health check\n"
+    "    raise RuntimeError('broken release')\n"
+)
+BROKEN_WSGI = "raise RuntimeError('broken release: the application does not start')"
+BROKEN_MIGRATOR = (
+    "def migrate_from_2(m):  # the broken release: its migrator fails the restore\n"
+    "    raise RuntimeError('broken migrator')\n"
+)

@@ -185,3 +185,17 @@ def test_snapshot_folders_are_0700_and_files_0600(tmp_path, sqlite_source):
     for path in [out, *out.rglob("*")]:
         mode = path.stat().st_mode & 0o777
         assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"
+
+
+def test_diff_and_restore_leave_the_snapshot_as_its_manifest_lists_it(
+    tmp_path, sqlite_source, databases, monkeypatch
+):
+    """No __pycache__ (0755 folders, 0644 files) appears in a snapshot that is restored."""
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)  # as on a node
+    out = tmp_path / "private"
+    snapshot(sqlite_source[0], out)
+    listed = sorted(p.relative_to(out) for p in out.rglob("*"))
+    target = databases("sqlite", "restored")
+    datamig("diff", str(out), *site_args(), "--json", db=target)
+    restore(out, target)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == listed

@@ -121,23 +121,7 @@ def run_playbook(
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="dmt-ansible-"))
-        work = Path(workdir)
-        work.mkdir(parents=True, exist_ok=True)
-        if not isinstance(inventory_data, Mapping):
-            inventory_data = inventory(inventory_data)
-        inv = work / "inventory.json"  # the YAML inventory plugin reads .json too
-        inv.write_text(json.dumps(inventory_data, indent=2))
-        if isinstance(playbook, list):
-            book = work / "playbook.yml"
-            book.write_text(json.dumps(playbook, indent=2))  # JSON is YAML
-        else:
-            book = ROOT / playbook
-        cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(inv)]
-        if extra_vars:
-            ev = work / "extra-vars.json"
-            ev.write_text(json.dumps(dict(extra_vars), indent=2))
-            cmd += ["-e", f"@{ev}"]
-        cmd += [*args, str(book)]
+        cmd, work = _playbook_command(playbook, inventory_data, extra_vars, args, Path(workdir))
         return subprocess.run(
             cmd,
             cwd=work,
@@ -147,3 +131,55 @@ def run_playbook(
             timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
+
+
+def _playbook_command(
+    playbook: str | os.PathLike[str] | list[dict[str, Any]],
+    inventory_data: Inventory,
+    extra_vars: Mapping[str, Any] | None,
+    args: Iterable[str],
+    work: Path,
+) -> tuple[list[str], Path]:
+    """The ansible-playbook command line, its inventory and variables written to work."""
+    work.mkdir(parents=True, exist_ok=True)
+    if not isinstance(inventory_data, Mapping):
+        inventory_data = inventory(inventory_data)
+    inv = work / "inventory.json"  # the YAML inventory plugin reads .json too
+    inv.write_text(json.dumps(inventory_data, indent=2))
+    if isinstance(playbook, list):
+        book = work / "playbook.yml"
+        book.write_text(json.dumps(playbook, indent=2))  # JSON is YAML
+    else:
+        book = ROOT / playbook
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(inv)]
+    if extra_vars:
+        ev = work / "extra-vars.json"
+        ev.write_text(json.dumps(dict(extra_vars), indent=2))
+        cmd += ["-e", f"@{ev}"]
+    return [*cmd, *args, str(book)], work
+
+
+def start_playbook(
+    playbook: str | os.PathLike[str] | list[dict[str, Any]],
+    inventory_data: Inventory,
+    extra_vars: Mapping[str, Any] | None = None,
+    *,
+    workdir: str | os.PathLike[str],
+    args: Iterable[str] = (),
+) -> subprocess.Popen[bytes]:
+    """Start ansible-playbook as run_playbook() runs it, without waiting: in its own
+    process group (kill it with os.killpg), output in workdir/output.txt."""
+    cmd, work = _playbook_command(playbook, inventory_data, extra_vars, args, Path(workdir))
+    output = (work / "output.txt").open("wb")
+    try:
+        return subprocess.Popen(
+            cmd,
+            cwd=work,
+            env=ansible_env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    finally:
+        output.close()

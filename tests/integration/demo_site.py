@@ -20,10 +20,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.engine.helpers import DEMO_SITE, Database
 from tests.hosts.ansible import ROOT
 from tests.hosts.netns import TestHost
 
@@ -80,7 +82,12 @@ def live_checksums(host: TestHost, site_root: str) -> dict[str, str]:
 
 
 def expected_checksums(
-    host: TestHost, site_root: str, target: Path, allow_loss: list[str], work: Path
+    host: TestHost,
+    site_root: str,
+    target: Path,
+    allow_loss: list[str],
+    work: Path,
+    vendor: str = "sqlite",
 ) -> dict[str, str]:
     """The table checksums the live database must have after an upgrade to ``target``:
     a snapshot taken on the host with the live code, restored here with the target's
@@ -101,11 +108,18 @@ def expected_checksums(
     with tarfile.open(archive) as tar:
         tar.extractall(local, filter="data")
     host.run(f"rm -rf {snap}", check=True)
-    env = {"DEMO_DB_VENDOR": "sqlite", "DEMO_DB_NAME": str(work / "expected.sqlite3")}
+    if vendor == "sqlite":
+        env = {"DEMO_DB_VENDOR": "sqlite", "DEMO_DB_NAME": str(work / "expected.sqlite3")}
+    else:  # this machine's server (SQLite cannot hold every PostgreSQL decimal exactly)
+        env = {"DEMO_DB_VENDOR": vendor, "DEMO_DB_NAME": f"dmtest_expected_{uuid.uuid4().hex[:10]}"}
     common = ["--settings", "demo_site.settings", "--pythonpath", str(target)]
     loss = [arg for item in allow_loss for arg in ("--allow-loss", item)]
-    _local([PYTHON, "-m", "datamig", "restore", str(local), *common, *loss, "--json"], env)
-    out = _local([PYTHON, "-m", "datamig", "checksum", *common, "--json"], env)
+    try:
+        _local([PYTHON, "-m", "datamig", "restore", str(local), *common, *loss, "--json"], env)
+        out = _local([PYTHON, "-m", "datamig", "checksum", *common, "--json"], env)
+    finally:
+        if vendor != "sqlite":
+            Database(vendor, env["DEMO_DB_NAME"], site=DEMO_SITE).drop()
     return {table: t["sha256"] for table, t in json.loads(out)["tables"].items()}
 
 

@@ -1,158 +1,197 @@
-"""playbooks/upgrade.yml against a real test host: the demo site upgraded from v1 to v2
-through nginx and gunicorn under supervisor, then a broken upgrade rolled back.
+"""playbooks/upgrade.yml against a real test host, SQLite site: the demo site upgraded
+from v1 to v2 through nginx and gunicorn under supervisor while a poller watches what
+users see; then a failure injected at each step from maintenance-on onwards, each rolled
+back; then an upgrade refused in preflight for want of disk.
 
-The host shares this machine's filesystem except /srv, /etc/nginx, /etc/supervisor,
-/var/log and /run, so the site's virtualenvs are made with the host's /usr/bin/python3 (3.11, as .venv)
-and see its packages (Django, the engine) through ``datamig_venv_inherit_site_packages``;
-only gunicorn is installed into each release (from the local package index).
+The site root is a small tmpfs of the host's own, so that the low-disk case is real.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sysconfig
-import urllib.error
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from tests.hosts.ansible import ROOT, run_playbook
+from tests.hosts.ansible import run_playbook
+
+from .demo_site import (
+    ALLOW_LOSS_1_TO_2,
+    BROKEN_HEALTH,
+    BROKEN_MIGRATOR,
+    BROKEN_WSGI,
+    DEMO,
+    Poller,
+    exists,
+    expected_checksums,
+    get,
+    journal,
+    live_checksums,
+    read_text,
+    reports,
+    site_env_prefix,
+    site_vars,
+    variant,
+)
 
 pytestmark = pytest.mark.slow
 
-DEMO = ROOT / "examples" / "demo"
 SITE = "demo"
-SITE_ROOT = f"/srv/{SITE}"
-ALLOW_LOSS = ["contacts.Partner.phone", "notes.Mention"]
-
-
-WHEELS = ROOT / ".work" / "wheels"
-GUNICORN = "gunicorn==23.0.0"
-
-
-def _wheelhouse() -> Path:
-    """The releases' requirements as wheels (test hosts have no network): downloaded once
-    on this machine, installed from there on the host (a path both see)."""
-    if not list(WHEELS.glob("gunicorn-23.0.0-*.whl")):
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "pip"), "download", "-q", "-d", str(WHEELS), GUNICORN],
-            check=True,
-        )
-    return WHEELS
-
-
-def _site_vars() -> dict[str, object]:
-    return {
-        "datamig_release_requirements": [GUNICORN],
-        "datamig_pip_extra_args": f"--no-index --find-links {_wheelhouse()}",
-        "datamig_site": SITE,
-        "datamig_base_python": "/usr/bin/python3",  # /root (pyenv) is private to the host
-        "datamig_venv_inherit_site_packages": sysconfig.get_paths()["purelib"],
-        "datamig_health_retries": 30,
-    }
-
-
-def _get(host, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://{host.address}{path}", timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def _live_checksums(host) -> dict[str, str]:
-    """Per table checksum of the database shared/site.env names, with the live code."""
-    result = host.run(
-        f"set -a; . {SITE_ROOT}/shared/site.env; set +a; cd {SITE_ROOT}/current && "
-        "venv/bin/python -m datamig checksum --settings demo_site.settings --pythonpath . --json",
-        check=True,
-    )
-    return {table: t["sha256"] for table, t in json.loads(result.stdout)["tables"].items()}
+ROOT_DIR = f"/srv/{SITE}"
+TMPFS_MB = 400
+MIGRATORS = "demo_site/migrators.py"
 
 
 def _assert_ok(result) -> None:
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
-def _broken_v2(tmp_path: Path) -> Path:
-    """A copy of v2 that installs fine and restores fine, but whose health check fails
-    after the switch: the deepest point a rollback starts from."""
-    broken = tmp_path / "v2-broken"
-    shutil.copytree(DEMO / "v2", broken, ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__"))
-    views = broken / "demo_site" / "views.py"
-    views.write_text(
-        views.read_text()
-        + "\n\ndef health(request):  # the broken release\n"
-        + "    raise RuntimeError('broken release')\n"
+def _upgrade(host, version: str, src, **extra):
+    return run_playbook(
+        "playbooks/upgrade.yml",
+        [host],
+        site_vars(SITE, datamig_version=version, datamig_release_src=str(src), **extra),
     )
-    return broken
 
 
-def test_upgrade_v1_to_v2_then_broken_upgrade_rolls_back(test_host, tmp_path):
+def _state(host) -> dict:
+    return {
+        "current": host.run(f"readlink {ROOT_DIR}/current").stdout,
+        "site.env": read_text(host, f"{ROOT_DIR}/shared/site.env"),
+        "checksums": live_checksums(host, ROOT_DIR),
+    }
+
+
+def _assert_settled(host, version: str) -> None:
+    """Serving `version`, maintenance off, lock free."""
+    assert get(host, "/") == (200, f"datamig-demo version {version}")
+    assert not exists(host, f"{ROOT_DIR}/maintenance/maintenance.json")
+    assert not exists(host, f"{ROOT_DIR}/datamig.lock")
+
+
+def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp_path):
     host = test_host
-    base = _site_vars()
+    host.run(
+        f"mkdir -p {ROOT_DIR} && mount -t tmpfs -o size={TMPFS_MB}m tmpfs {ROOT_DIR}", check=True
+    )
 
     # The site at version 1, filled with demo data.
     _assert_ok(
         run_playbook(
             "playbooks/deploy.yml",
             [host],
-            {**base, "datamig_version": "1", "datamig_release_src": str(DEMO / "v1")},
+            site_vars(SITE, datamig_version="1", datamig_release_src=str(DEMO / "v1")),
         )
     )
     host.run(
-        f"set -a; . {SITE_ROOT}/shared/site.env; set +a; cd {SITE_ROOT}/current && "
-        "venv/bin/python manage.py demo_fill --rows 2000 --seed 1",
+        site_env_prefix(ROOT_DIR) + "venv/bin/python manage.py demo_fill --rows 2000 --seed 1",
         check=True,
     )
-    assert host.run(f"stat -c %a {SITE_ROOT}/shared/site.env").stdout.strip() == "600"
-    assert _get(host, "/") == (200, "datamig-demo version 1")
+    assert host.run(f"stat -c %a {ROOT_DIR}/shared/site.env").stdout.strip() == "600"
+    assert get(host, "/") == (200, "datamig-demo version 1")
+    expected = expected_checksums(host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path)
 
-    # Upgrade to version 2.
-    result = run_playbook(
-        "playbooks/upgrade.yml",
-        [host],
-        {
-            **base,
-            "datamig_version": "2",
-            "datamig_release_src": str(DEMO / "v2"),
-            "datamig_allow_loss": ALLOW_LOSS,
-        },
-    )
+    # 1. v1 -> v2, watched by users.
+    with Poller(host) as users:
+        result = _upgrade(host, "2", DEMO / "v2", datamig_allow_loss=ALLOW_LOSS_1_TO_2)
     _assert_ok(result)
-    assert _get(host, "/") == (200, "datamig-demo version 2")
-    reports = sorted((host.fs / "srv" / SITE / "reports").glob("*.json"))
-    assert len(reports) == 1
-    report = json.loads(reports[0].read_text())
+    _assert_settled(host, "2")
+    assert live_checksums(host, ROOT_DIR) == expected  # every table as the engine migrates it
+
+    # 2. Users saw version 1, then the maintenance page (503), then version 2; nothing else.
+    assert users.statuses() == [200, 503, 200], users.statuses()
+    assert users.bodies(200) == {"datamig-demo version 1", "datamig-demo version 2"}
+    assert all("demo is being upgraded" in body for body in users.bodies(503))
+
+    [report] = reports(host, ROOT_DIR)
     assert report["outcome"] == "upgraded"
     assert (report["version_from"], report["version_to"]) == ("1", "2")
-    assert report["downtime_seconds"] > 0, report
+    steps = report["steps"]
+    for step in ("preflight", "release", "maintenance_on", "snapshot", "restore", "verify"):
+        assert steps[step]["status"] == "done", step
+    for step in ("switch", "health", "maintenance_off"):
+        assert steps[step]["status"] == "done", step
+    downtime = steps["maintenance_off"]["ended"] - steps["maintenance_on"]["started"]
+    assert report["downtime_seconds"] == pytest.approx(downtime, abs=0.01)
+    # the release was prepared before maintenance: its time is not downtime
+    assert steps["release"]["ended"] <= steps["maintenance_on"]["started"]
+    assert steps["release"]["seconds"] > 0
     person = report["models"]["contacts.Person"]
     assert person["expected"] > 0 and person["read"] == person["expected"], report["models"]
-    for step in ("preflight", "release", "snapshot", "restore", "verify", "switch", "health"):
-        assert report["steps"][step]["status"] == "done", step
-    assert not (host.fs / "srv" / SITE / "maintenance" / "maintenance.json").exists()
-    assert not (host.fs / "srv" / SITE / "datamig.lock").exists()
 
-    # A broken version fails and rolls back: version 2 answers on the same data.
-    before = _live_checksums(host)
-    live_release = host.run(f"readlink {SITE_ROOT}/current").stdout
-    result = run_playbook(
-        "playbooks/upgrade.yml",
-        [host],
-        {**base, "datamig_version": "3", "datamig_release_src": str(_broken_v2(tmp_path))},
+    # 3. A failure at each step from maintenance-on onwards: back on v2, nothing changed.
+    host.run(
+        f"printf '#!/bin/sh\\necho injected snapshot failure >&2\\nexit 3\\n' > {ROOT_DIR}/bin/failing-python"
+        f" && chmod 755 {ROOT_DIR}/bin/failing-python",
+        check=True,
     )
-    assert result.returncode != 0, result.stdout[-4000:]
-    assert "failed at step health" in result.stdout, result.stdout[-6000:]
-    assert _get(host, "/") == (200, "datamig-demo version 2")
-    assert host.run(f"readlink {SITE_ROOT}/current").stdout == live_release
-    assert _live_checksums(host) == before
-    assert not (host.fs / "srv" / SITE / "maintenance" / "maintenance.json").exists()
-    assert not (host.fs / "srv" / SITE / "datamig.lock").exists()
-    reports = sorted((host.fs / "srv" / SITE / "reports").glob("*.json"))
-    failed = [json.loads(p.read_text()) for p in reports]
-    failed = [r for r in failed if r["outcome"] != "upgraded"]
-    assert [(r["outcome"], r["failed_step"]) for r in failed] == [("rolled back", "health")]
+    smoke = ["venv/bin/python", "-c", "import sys; sys.exit('smoke check failed')"]
+    cases = [
+        (
+            "snapshot",
+            variant(tmp_path, "v3", "v3-ok"),
+            {"datamig_snapshot_python": f"{ROOT_DIR}/bin/failing-python"},
+            "injected snapshot failure",
+        ),
+        (
+            "restore",
+            variant(tmp_path, "v3", "v3-bad-migrator", append={MIGRATORS: BROKEN_MIGRATOR}),
+            {},
+            "broken migrator",
+        ),
+        ("verify", variant(tmp_path, "v3", "v3-smoke"), {"datamig_smoke_command": smoke}, "smoke"),
+        (
+            "switch",
+            variant(tmp_path, "v3", "v3-bad-wsgi", append={"demo_site/wsgi.py": BROKEN_WSGI}),
+            {},
+            "spawn error",
+        ),
+        (
+            "health",
+            variant(tmp_path, "v3", "v3-bad-health", append={"demo_site/views.py": BROKEN_HEALTH}),
+            {},
+            "Status code was 500",
+        ),
+    ]
+    for step, src, extra, reason in cases:
+        before = _state(host)
+        releases_before = set(host.run(f"ls {ROOT_DIR}/releases").stdout.split())
+        with Poller(host, every=0.25) as users:
+            result = _upgrade(host, "3", src, **extra)
+        (tmp_path / f"ansible-{step}.out").write_text(result.stdout)
+        assert result.returncode != 0, (step, result.stdout[-4000:])
+        assert f"failed at step {step}" in result.stdout, (step, result.stdout[-6000:])
+        assert reason in result.stdout, (step, reason, result.stdout[-6000:])
+        _assert_settled(host, "2")
+        assert _state(host) == before, step  # release, database and every table unchanged
+        assert set(users.statuses()) <= {200, 503}, (step, users.statuses())
+        report = reports(host, ROOT_DIR)[-1]
+        assert (report["outcome"], report["failed_step"]) == ("rolled back", step), report
+        # the failed release is kept for diagnosis, and the new database where one was made
+        new_releases = set(host.run(f"ls {ROOT_DIR}/releases").stdout.split()) - releases_before
+        assert len(new_releases) == 1 and report["release_to"].endswith(new_releases.pop())
+        if step in ("verify", "switch", "health"):
+            assert exists(host, report["database_to"]), report
+        run = [r for r in journal(host, ROOT_DIR) if r["run_id"] == report["run_id"]]
+        assert [r["status"] for r in run if r["step"] == step][-1] == "failed"
+        assert [(r["step"], r["status"]) for r in run][-1] == ("finish", "failed")
+
+    # 6. Too little free disk for a snapshot and a new database: refused before maintenance.
+    before = _state(host)
+    db_bytes = int(
+        host.run(f'. {ROOT_DIR}/shared/site.env; stat -c %s "$DEMO_DB_NAME"', check=True).stdout
+    )
+    free = int(host.run(f"df -Pk {ROOT_DIR} | tail -1").stdout.split()[3]) * 1024
+    ballast = free - 2 * db_bytes
+    host.run(f"head -c {ballast} /dev/zero > {ROOT_DIR}/ballast", check=True)
+    try:
+        runs_before = {r["run_id"] for r in journal(host, ROOT_DIR)}
+        with Poller(host, every=0.2) as users:
+            result = _upgrade(host, "3", DEMO / "v3")
+        assert result.returncode != 0
+        assert "failed at step preflight" in result.stdout, result.stdout[-6000:]
+        assert "KiB free under" in result.stdout, result.stdout[-6000:]
+        assert users.statuses() == [200], users.statuses()  # never in maintenance
+        assert _state(host) == before
+        new_run = [r for r in journal(host, ROOT_DIR) if r["run_id"] not in runs_before]
+        assert {r["step"] for r in new_run} == {"preflight", "finish"}, new_run
+        _assert_settled(host, "2")
+    finally:
+        host.run(f"rm -f {ROOT_DIR}/ballast", check=True)

@@ -47,6 +47,9 @@ def _load_runtime():
             f"datamig: error: {{init}} not found: set SNAPSHOT_DIR to the snapshot folder "
             "before executing restore.py"
         )
+    # A snapshot stays exactly as its manifest lists it (files 0600, folders 0700):
+    # Python must not write __pycache__ folders into it.
+    sys.dont_write_bytecode = True
     name = "datamig_runtime_" + str(abs(hash(os.path.realpath(folder))))
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[folder])

@@ -127,7 +127,9 @@ def _local(argv: list[str], env: dict[str, str]) -> str:
     import os
 
     full = {k: v for k, v in os.environ.items() if not k.startswith(("DEMO_", "DJANGO_"))}
-    result = subprocess.run(argv, env={**full, **env}, capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        argv, env={**full, **env}, capture_output=True, text=True, cwd=ROOT, check=False
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
@@ -185,13 +187,13 @@ class Poller:
     def statuses(self) -> list[int]:
         """The answers in order, runs of the same status collapsed: [200, 503, 200]."""
         out: list[int] = []
-        for _, status, _ in self.seen:
+        for _when, status, _body in self.seen:
             if not out or out[-1] != status:
                 out.append(status)
         return out
 
     def bodies(self, status: int) -> set[str]:
-        return {body for _, s, body in self.seen if s == status}
+        return {body for _when, seen, body in self.seen if seen == status}
 
 
 def variant(tmp_path: Path, base: str, name: str, *, append: dict[str, str] | None = None) -> Path:

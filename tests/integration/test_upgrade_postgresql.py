@@ -132,7 +132,7 @@ def test_postgresql_site_upgrade_secrets_lock_and_kill(test_host, tmp_path):
     # snapshots hold every user's data: folders 0700, files 0600
     modes = host.run(f"find {ROOT_DIR}/snapshots -printf '%y %m %p\\n'", check=True).stdout
     entries = [line.split(" ", 2) for line in modes.splitlines()]
-    assert any(kind == "f" for kind, _, _ in entries)
+    assert any(entry[0] == "f" for entry in entries)
     for kind, mode, path in entries:
         assert mode == ("700" if kind == "d" else "600"), (kind, mode, path)
 

@@ -28,14 +28,10 @@ class HostPostgres:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the superuser through the host's socket; its unaligned output."""
-        result = self.host.run(
-            [
-                "env", "-C", "/", "runuser", "-u", "postgres", "--",
-                _bin("psql"), "-h", "/run/postgresql", "-p", str(self.port),
-                "-d", database, "-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql,
-            ],  # fmt: skip
-            check=True,
-        )
+        argv = ["env", "-C", "/", "runuser", "-u", "postgres", "--", _bin("psql")]
+        argv += ["-h", "/run/postgresql", "-p", str(self.port), "-d", database]
+        argv += ["-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        result = self.host.run(argv, check=True)
         return result.stdout.strip()
 
     def databases(self) -> set[str]:

@@ -160,7 +160,7 @@ def test_postgresql_site_upgrade_secrets_lock_and_kill(test_host, tmp_path):
         )
         snap = run_playbook("playbooks/snapshot.yml", [host], _vars(password))
         assert snap.returncode != 0
-        assert "held by" in snap.stdout, snap.stdout[-4000:]
+        assert "The site is locked by run" in snap.stdout, snap.stdout[-4000:]
         assert host.run(f"ls {ROOT_DIR}/snapshots").stdout == snapshots_before
         _wait_for(
             lambda: host.run(["pgrep", "-f", "-m", "1", "datamig restore"]).returncode == 0,

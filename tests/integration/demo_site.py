@@ -214,7 +214,6 @@ BROKEN_HEALTH = (
     "def health(request):  # the broken release: fails its health check\n"
     "    raise RuntimeError('broken release')\n"
 )
-BROKEN_WSGI = "raise RuntimeError('broken release: the application does not start')"
 BROKEN_MIGRATOR = (
     "def migrate_from_2(m):  # the broken release: its migrator fails the restore\n"
     "    raise RuntimeError('broken migrator')\n"

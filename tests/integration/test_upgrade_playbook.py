@@ -16,7 +16,6 @@ from .demo_site import (
     ALLOW_LOSS_1_TO_2,
     BROKEN_HEALTH,
     BROKEN_MIGRATOR,
-    BROKEN_WSGI,
     DEMO,
     Poller,
     exists,
@@ -137,11 +136,12 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
             "broken migrator",
         ),
         ("verify", variant(tmp_path, "v3", "v3-smoke"), {"datamig_smoke_command": smoke}, "smoke"),
-        (
+        (  # a release without gunicorn: supervisor cannot start it (a broken WSGI module is
+            # not reliable here: gunicorn's master may outlive supervisor's startsecs)
             "switch",
-            variant(tmp_path, "v3", "v3-bad-wsgi", append={"demo_site/wsgi.py": BROKEN_WSGI}),
-            {},
-            "spawn error",
+            variant(tmp_path, "v3", "v3-no-gunicorn"),
+            {"datamig_release_requirements": []},
+            "should be RUNNING",
         ),
         (
             "health",

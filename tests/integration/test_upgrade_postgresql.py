@@ -38,14 +38,17 @@ pytestmark = pytest.mark.slow
 SITE = "pgdemo"
 ROOT_DIR = f"/srv/{SITE}"
 USER = "pgdemo"
-SLOW_MIGRATOR = """
+SLOW_FLAG = f"{ROOT_DIR}/slow-migration"
+SLOW_MIGRATOR = f"""
+import os as _os
 import time as _time
 
 _migrate_from_2 = migrate_from_2
 
 
-def migrate_from_2(m):  # a slow migration: the restore takes 4 s more
-    _time.sleep(4)
+def migrate_from_2(m):  # slow while the test wants time to act: 30 s more per diff and restore
+    if _os.path.exists({SLOW_FLAG!r}):
+        _time.sleep(30)
     return _migrate_from_2(m)
 """
 
@@ -138,11 +141,12 @@ def test_postgresql_site_upgrade_secrets_lock_and_kill(test_host, tmp_path):
 
     # While an upgrade to v3 runs: a second upgrade and a snapshot are refused and change
     # nothing; then its ansible-playbook is killed while the engine restores on the host.
-    # (This v3's migrator takes 4 s more, so that the restore lasts long enough to be hit.)
+    # (This v3's migrator is slow while SLOW_FLAG exists, so that the run is still going.)
     before = live_checksums(host, ROOT_DIR)
     slow_v3 = variant(tmp_path, "v3", "v3-slow", append={"demo_site/migrators.py": SLOW_MIGRATOR})
     v3 = _vars(password, datamig_version="3", datamig_release_src=str(slow_v3))
     snapshots_before = host.run(f"ls {ROOT_DIR}/snapshots").stdout
+    host.run(["touch", SLOW_FLAG], check=True)
     first = start_playbook("playbooks/upgrade.yml", [host], v3, workdir=tmp_path / "first")
     try:
         _wait_for(
@@ -163,13 +167,14 @@ def test_postgresql_site_upgrade_secrets_lock_and_kill(test_host, tmp_path):
         assert "The site is locked by run" in snap.stdout, snap.stdout[-4000:]
         assert host.run(f"ls {ROOT_DIR}/snapshots").stdout == snapshots_before
         _wait_for(
-            lambda: host.run(["pgrep", "-f", "-m", "1", "datamig restore"]).returncode == 0,
+            lambda: host.run(["pgrep", "-f", "[d]atamig restore"]).returncode == 0,
             300,
             "the engine's restore on the host",
         )
         assert first.poll() is None, "the first run ended before it could be killed"
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(30)
+        host.run(["rm", SLOW_FLAG], check=True)
         last = journal(host, ROOT_DIR)[-1]
     finally:
         if first.poll() is None:

@@ -23,71 +23,22 @@ import json
 import os
 import re
 import secrets
-import shutil
 import stat
 import subprocess
-import sysconfig
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.hosts.ansible import ROOT, VENV_BIN, ansible_env, collections_path, inventory
 from tests.hosts.postgres import start_postgres
+from tests.integration.demo_site import BROKEN_HEALTH, get, variant
+from tests.integration.demo_site import site_vars as demo_site_vars
 
 pytestmark = pytest.mark.slow
 
 MOLECULE = VENV_BIN / "molecule"
-DEMO = ROOT / "examples" / "demo"
 SITE = "demo"
-WHEELS = ROOT / ".work" / "wheels"
-GUNICORN = "gunicorn==23.0.0"
 PG_USER = "demo"  # the site's role on the host's own PostgreSQL server
-
-
-def _wheelhouse() -> Path:
-    """gunicorn as a wheel (test hosts have no network) in .work/wheels, downloaded once
-    on this machine where it is missing (as tests/integration does)."""
-    if not list(WHEELS.glob("gunicorn-23.0.0-*.whl")):
-        subprocess.run(
-            [str(VENV_BIN / "pip"), "download", "-q", "-d", str(WHEELS), GUNICORN],
-            check=True,
-        )
-    return WHEELS
-
-
-def _site_vars() -> dict[str, object]:
-    return {
-        "datamig_release_requirements": [GUNICORN],
-        "datamig_pip_extra_args": f"--no-index --find-links {_wheelhouse()}",
-        "datamig_site": SITE,
-        "datamig_base_python": "/usr/bin/python3",  # /root (pyenv) is private to the host
-        "datamig_venv_inherit_site_packages": sysconfig.get_paths()["purelib"],
-        "datamig_health_retries": 30,
-    }
-
-
-def _broken_v2(tmp_path: Path) -> Path:
-    """A copy of v2 that installs and restores fine, but whose health check fails after
-    the switch: the deepest point a rollback starts from."""
-    broken = tmp_path / "v2-broken"
-    shutil.copytree(DEMO / "v2", broken, ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__"))
-    views = broken / "demo_site" / "views.py"
-    views.write_text(
-        views.read_text()
-        + "\n\ndef health(request):  # the broken release\n"
-        + "    raise RuntimeError('broken release')\n"
-    )
-    return broken
-
-
-def _get(host, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://{host.address}{path}", timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def _pg_site_vars(password: str) -> dict[str, object]:
@@ -117,7 +68,7 @@ def _molecule_test(
     group variables); return its CompletedProcess."""
     assert os.access(MOLECULE, os.X_OK), f"{MOLECULE} is missing: run tools/bootstrap"
     inv = tmp_path / "inventory.json"  # Ansible's YAML inventory plugin reads .json
-    group_vars = {**_site_vars(), **(site_vars or {})}
+    group_vars = {**demo_site_vars(SITE), **(site_vars or {})}
     inv.write_text(json.dumps(inventory([host], group_vars=group_vars), indent=2))
     run_env = {
         **ansible_env(),
@@ -172,14 +123,14 @@ def test_scenario_default_upgrades_v1_to_v2(test_host, tmp_path):
     assert "Check the home page names the expected version" in result.stdout
 
     # and, seen from here: version 2 answers, the one report says upgraded
-    assert _get(test_host, "/") == (200, "datamig-demo version 2")
+    assert get(test_host, "/") == (200, "datamig-demo version 2")
     reports = sorted((test_host.fs / "srv" / SITE / "reports").glob("*.json"))
     assert [json.loads(p.read_text())["outcome"] for p in reports] == ["upgraded"]
 
 
 @pytest.mark.timeout(1800)
 def test_scenario_rollback_broken_upgrade_rolls_back_to_v1(test_host, tmp_path):
-    broken = _broken_v2(tmp_path)
+    broken = variant(tmp_path, "v2", "v2-broken", append={"demo_site/views.py": BROKEN_HEALTH})
     result = _molecule_test(
         "rollback", test_host, tmp_path, {"DATAMIG_MOLECULE_BROKEN_SRC": str(broken)}
     )
@@ -193,7 +144,7 @@ def test_scenario_rollback_broken_upgrade_rolls_back_to_v1(test_host, tmp_path):
     assert "failed at step health" in result.stdout, _explain(result)
 
     # seen from here: version 1 answers, maintenance is off, the report says rolled back
-    assert _get(test_host, "/") == (200, "datamig-demo version 1")
+    assert get(test_host, "/") == (200, "datamig-demo version 1")
     assert not (test_host.fs / "srv" / SITE / "maintenance" / "maintenance.json").exists()
     reports = sorted((test_host.fs / "srv" / SITE / "reports").glob("*.json"))
     assert [
@@ -235,7 +186,7 @@ def test_scenario_postgresql_upgrades_into_a_new_database_never_showing_the_pass
     assert "Check both databases exist on the host's PostgreSQL server" in result.stdout
 
     # seen from here: version 2 answers from a new database, the first one is kept
-    assert _get(test_host, "/") == (200, "datamig-demo version 2")
+    assert get(test_host, "/") == (200, "datamig-demo version 2")
     site = test_host.fs / "srv" / SITE
     reports = [json.loads(p.read_text()) for p in sorted((site / "reports").glob("*.json"))]
     assert [r["outcome"] for r in reports] == ["upgraded"]

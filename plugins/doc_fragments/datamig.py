@@ -79,3 +79,27 @@ options:
         restore into a new database beside the live one.
     type: str
 """
+
+    HEAVY = r"""
+options:
+  heavy_slots:
+    description:
+      - How many snapshots and restores may run at once on this server (over all its
+        sites). The module waits for one of that many slots of O(heavy_slots_dir) before
+        the engine starts and holds it until the engine ends. V(0) means no bound.
+      - A slot is an exclusive C(flock) on a slot file, released by the kernel when the
+        module's process ends, so a killed run never leaves a slot taken.
+    type: int
+    default: 0
+  heavy_slots_dir:
+    description:
+      - The server-wide folder of the slot files; every site of the server must name the
+        same one. Under C(/run), it is per boot.
+    type: path
+    default: /run/datamig/heavy
+  heavy_wait_timeout:
+    description:
+      - Seconds to wait for a slot before failing (kind C(heavy_slot)).
+    type: int
+    default: 3600
+"""

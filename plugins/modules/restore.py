@@ -45,6 +45,7 @@ options:
 extends_documentation_fragment:
   - datamig.site.datamig
   - datamig.site.datamig.django
+  - datamig.site.datamig.heavy
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -85,6 +86,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+heavy:
+  description:
+    - The heavy-work slot the engine ran in (O(heavy_slots)) - the slot number (V(null)
+      without a bound), the seconds waited for it, and when the engine started and ended
+      (epoch seconds and UTC), so that a fleet's journals show how much ran at once.
+  returned: when the engine ran
+  type: dict
+  sample:
+    slots: 1
+    slot: 1
+    waited_seconds: 4.2
+    started: 1795500192.25
+    started_utc: "2026-11-24T14:03:12.250000Z"
+    ended: 1795500196.5
+    ended_utc: "2026-11-24T14:03:16.500000Z"
 snapshot:
   description: The absolute path of the snapshot folder.
   returned: success
@@ -162,6 +178,11 @@ from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import ( 
     DatamigCLI,
     django_argument_spec,
 )
+from ansible_collections.datamig.site.plugins.module_utils.heavy_slot import (  # noqa: E402
+    HeavySlot,
+    SlotTimeout,
+    heavy_argument_spec,
+)
 
 
 def default_lost_values(src):
@@ -192,8 +213,19 @@ def restore(cli, src, params):
     if params["flush"]:
         args.append("--flush")
     args += ["--lost-values", cli.path(params["lost_values"]) or default_lost_values(src)]
-    result = cli.result(cli.run("restore", *args), drop=("ok",))
-    result["changed"] = True
+    slot = HeavySlot(
+        params["heavy_slots_dir"],
+        params["heavy_slots"],
+        params["heavy_wait_timeout"],
+        {"work": "restore", "src": src, "pid": os.getpid()},
+    )
+    try:
+        with slot:
+            data = cli.run("restore", *args)
+    except SlotTimeout as exc:
+        cli.fail(str(exc), "heavy_slot", heavy=slot.info)
+    result = cli.result(data, drop=("ok",))
+    result.update(changed=True, heavy=slot.info)
     return result
 
 
@@ -205,6 +237,7 @@ def main():
         allow_loss=dict(type="list", elements="str", default=[]),
         lost_values=dict(type="path"),
     )
+    argument_spec.update(heavy_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     cli = DatamigCLI(module)
     src = cli.path(module.params["src"])

@@ -34,6 +34,7 @@ options:
 extends_documentation_fragment:
   - datamig.site.datamig
   - datamig.site.datamig.django
+  - datamig.site.datamig.heavy
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -68,6 +69,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+heavy:
+  description:
+    - The heavy-work slot the engine ran in (O(heavy_slots)) - the slot number (V(null)
+      without a bound), the seconds waited for it, and when the engine started and ended
+      (epoch seconds and UTC), so that a fleet's journals show how much ran at once.
+  returned: when the engine ran
+  type: dict
+  sample:
+    slots: 1
+    slot: 1
+    waited_seconds: 4.2
+    started: 1795500192.25
+    started_utc: "2026-11-24T14:03:12.250000Z"
+    ended: 1795500196.5
+    ended_utc: "2026-11-24T14:03:16.500000Z"
 directory:
   description: The absolute path of the snapshot folder (the one it would write, in check mode).
   returned: always
@@ -118,6 +134,11 @@ from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import ( 
     DatamigCLI,
     django_argument_spec,
 )
+from ansible_collections.datamig.site.plugins.module_utils.heavy_slot import (  # noqa: E402
+    HeavySlot,
+    SlotTimeout,
+    heavy_argument_spec,
+)
 
 
 def existing_snapshot(cli, dest):
@@ -146,8 +167,19 @@ def take_snapshot(cli, dest, params):
         args += ["--site", params["site"]]
     if params["rows_per_file"] is not None:
         args += ["--rows-per-file", str(params["rows_per_file"])]
-    result = cli.result(cli.run("snapshot", *args), drop=("ok",))
-    result.update(changed=True, existed=False)
+    slot = HeavySlot(
+        params["heavy_slots_dir"],
+        params["heavy_slots"],
+        params["heavy_wait_timeout"],
+        {"work": "snapshot", "dest": dest, "pid": os.getpid()},
+    )
+    try:
+        with slot:
+            data = cli.run("snapshot", *args)
+    except SlotTimeout as exc:
+        cli.fail(str(exc), "heavy_slot", heavy=slot.info)
+    result = cli.result(data, drop=("ok",))
+    result.update(changed=True, existed=False, heavy=slot.info)
     return result
 
 
@@ -158,6 +190,7 @@ def main():
         site=dict(type="str"),
         rows_per_file=dict(type="int"),
     )
+    argument_spec.update(heavy_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     cli = DatamigCLI(module)
     dest = cli.path(module.params["dest"])

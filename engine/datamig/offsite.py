@@ -1,0 +1,423 @@
+"""Off-site copies of snapshots, checksum-verified at the far end.
+
+Far-end layout, under the configured ``path``::
+
+    <path>/<site>/<name>/              a copy the far end verified (nothing else has this name)
+    <path>/<site>/.partial-<name>/     a copy in progress (resumable)
+    <path>/<site>/.replaced-<name>/    a changed copy being swapped out (removed right after)
+
+push: the local snapshot is verified against its manifest; every file is sent into the
+partial folder, resuming a shorter far-end file from its size (a longer one is sent
+again); then ``sha256sum`` runs at the far end and every file is compared with the
+manifest (``manifest.json`` itself with the local one's SHA-256); a mismatching file is
+sent again from 0 and checked again (at most ``SEND_ROUNDS`` times). Only then is the
+partial folder renamed to ``<name>``. A copy that exists already is checked the same
+way; files changed at the far end are reported and the copy is redone in a partial
+folder (a far-end copy of the old one, the changed files sent again), verified and
+swapped in.
+
+prune keeps, among the far-end copies whose names are snapshot times
+(``%Y%m%dT%H%M%SZ``), what the retention policy keeps (the newest is always kept);
+copies with other names are left alone. A ``.partial-<name>`` whose time is older than
+the oldest copy kept can never become a kept copy (it would be pruned right after it
+completed): it is removed, newer partial folders are left for a later push to resume.
+Leftover ``.replaced-*`` folders are removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .offsite_config import OffsiteConfig
+from .retention import Policy, parse_snapshot_name, select_kept, timed_names
+from .runtime.errors import UsageError
+from .runtime.manifest import MANIFEST_NAME, load_manifest, require_valid, sha256_of, verify_files
+from .sshlink import OffsiteError, SSHLink
+
+SEND_ROUNDS = 3
+PARTIAL = ".partial-"
+REPLACED = ".replaced-"
+FETCHING = ".fetch-"
+
+Say = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def _safe_name(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and not {"", ".", ".."} & set(parts)
+
+
+def _check_folder_name(name: str, what: str) -> None:
+    if not name or "/" in name or name.startswith(".") or "\0" in name:
+        raise OffsiteError(f"{what} {name!r} is not a plain folder name")
+
+
+@dataclass
+class Transfer:
+    """Bytes moved by one push or fetch."""
+
+    total: int = 0
+    sent: int = 0  # bytes moved this time
+    resumed: int = 0  # bytes already in place that were not moved again
+    files_sent: int = 0
+    resent: list[str] = field(default_factory=list)  # sent again after a failed check
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "bytes_total": self.total,
+            "bytes_sent": self.sent,
+            "bytes_resumed": self.resumed,
+            "files_sent": self.files_sent,
+            "resent": sorted(set(self.resent)),
+        }
+
+
+class Offsite:
+    """Operations on one off-site target; ``with Offsite(config) as offsite:``."""
+
+    def __init__(self, config: OffsiteConfig, say: Say = _quiet) -> None:
+        self.config = config
+        self.say = say
+        self.link = SSHLink(config)
+
+    def __enter__(self) -> Offsite:
+        self.link.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.link.close()
+
+    def _guard(self, what: str, action: Callable[[], Any]) -> Any:
+        """Run action; a lost connection or a far-end error becomes one clear OffsiteError."""
+        try:
+            return action()
+        except OffsiteError:
+            raise
+        except (OSError, EOFError) as exc:
+            raise OffsiteError(f"{what}: {type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # paramiko.SSHException and friends
+            if type(exc).__module__.startswith("paramiko"):
+                raise OffsiteError(f"{what}: {type(exc).__name__}: {exc}") from None
+            raise
+
+    # places -------------------------------------------------------------------------
+
+    def site_dir(self, site: str | None) -> str:
+        site = site or self.config.site
+        if not site:
+            raise UsageError(
+                "no site: set 'site' in the off-site config or pass --site "
+                "(push takes it from the snapshot's manifest)"
+            )
+        _check_folder_name(site, "site")
+        return posixpath.join(self.config.path, site)
+
+    # list ---------------------------------------------------------------------------
+
+    def list(self, site: str | None = None) -> dict[str, Any]:
+        """The far-end copies (verified: the only ones with plain names) and partials."""
+        folder = self.site_dir(site)
+        entries = self._guard(f"listing {folder}", lambda: self.link.listdir(folder))
+        names = sorted(n for n, is_dir, _m in entries if is_dir and not n.startswith("."))
+        partial = sorted(
+            n[len(PARTIAL) :] for n, is_dir, _m in entries if is_dir and n.startswith(PARTIAL)
+        )
+        return {"ok": True, "folder": folder, "snapshots": names, "partial": partial}
+
+    # push ---------------------------------------------------------------------------
+
+    def push(self, snapshot_dir: str, site: str | None = None) -> dict[str, Any]:
+        """Copy a local snapshot off-site; returns only after the far end verified it."""
+        snapshot_dir = os.path.abspath(snapshot_dir)
+        manifest, _ = require_valid(snapshot_dir)
+        name = os.path.basename(snapshot_dir)
+        _check_folder_name(name, "snapshot name")
+        folder = self.site_dir(site or self.config.site or manifest.get("site"))
+        final = posixpath.join(folder, name)
+        partial = posixpath.join(folder, PARTIAL + name)
+        expected = {n: (e["size"], e["sha256"]) for n, e in manifest["files"].items()}
+        local_manifest = os.path.join(snapshot_dir, MANIFEST_NAME)
+        expected[MANIFEST_NAME] = (os.path.getsize(local_manifest), sha256_of(local_manifest))
+        for file_name in expected:
+            if not _safe_name(file_name):
+                raise OffsiteError(f"{snapshot_dir}: unsafe file name in manifest: {file_name}")
+        result: dict[str, Any] = {
+            "ok": False,
+            "name": name,
+            "local": snapshot_dir,
+            "remote": final,
+            "already_offsite": False,
+            "changed_far_end": [],
+        }
+        transfer = Transfer(total=sum(size for size, _sha in expected.values()))
+
+        def work() -> None:
+            self.link.makedirs(folder)
+            if self.link.is_dir(final):
+                bad = self._mismatches(final, expected)
+                if not bad:
+                    self.say(f"{name}: already off-site, verified at the far end")
+                    result["already_offsite"] = True
+                    return
+                for file_name in bad:
+                    self.say(f"{name}: changed at the far end: {file_name}")
+                result["changed_far_end"] = bad
+                if not self.link.is_dir(partial):
+                    self.link.copy_tree(final, partial)
+                for file_name in bad:  # sent again from 0
+                    path = posixpath.join(partial, file_name)
+                    if self.link.size(path) is not None:
+                        self.link.sftp.remove(path)
+            self._send_and_verify(snapshot_dir, partial, expected, transfer)
+            if self.link.is_dir(final):
+                replaced = posixpath.join(folder, REPLACED + name)
+                self.link.remove_tree(replaced)
+                self.link.rename(final, replaced)
+                self.link.rename(partial, final)
+                self.link.remove_tree(replaced)
+            else:
+                self.link.rename(partial, final)
+            self.say(f"{name}: off-site copy verified at the far end: {final}")
+
+        self._guard(f"pushing {name} to {self.config.describe()}", work)
+        result.update(ok=True, verified=True, **transfer.as_dict())
+        return result
+
+    def _mismatches(self, directory: str, expected: dict[str, tuple[int, str]]) -> list[str]:
+        sums = self.link.sha256(directory, sorted(expected))
+        return sorted(n for n, (_size, sha) in expected.items() if sums.get(n) != sha)
+
+    def _send_and_verify(
+        self,
+        snapshot_dir: str,
+        partial: str,
+        expected: dict[str, tuple[int, str]],
+        transfer: Transfer,
+    ) -> None:
+        self.link.makedirs(partial)
+        self.link.sftp.chmod(partial, 0o700)
+        restart: set[str] = set()
+        for attempt in range(1, SEND_ROUNDS + 1):
+            for file_name in sorted(expected, key=lambda n: (n == MANIFEST_NAME, n)):
+                self._send_file(snapshot_dir, partial, file_name, transfer, file_name in restart)
+            bad = self._mismatches(partial, expected)
+            if not bad:
+                return
+            self.say(
+                f"far-end check found {len(bad)} file(s) differing (round {attempt}): "
+                + ", ".join(bad[:5])
+            )
+            transfer.resent.extend(bad)
+            restart = set(bad)
+        raise OffsiteError(
+            f"the far-end copy in {partial} still differs after {SEND_ROUNDS} rounds: "
+            + ", ".join(bad[:5])
+        )
+
+    def _send_file(
+        self, snapshot_dir: str, partial: str, file_name: str, transfer: Transfer, restart: bool
+    ) -> None:
+        local = os.path.join(snapshot_dir, *file_name.split("/"))
+        remote = posixpath.join(partial, file_name)
+        size = os.path.getsize(local)
+        parent = posixpath.dirname(file_name)
+        if parent:
+            self.link.makedirs(posixpath.join(partial, parent))
+        there = None if restart else self.link.size(remote)
+        if there == size:
+            transfer.resumed += size
+            return
+        offset = there if there is not None and there < size else 0
+        if offset:
+            self.say(f"{file_name}: resuming at byte {offset:,} of {size:,}")
+            transfer.resumed += offset
+
+        def sent(count: int) -> None:
+            transfer.sent += count
+
+        self.link.upload(local, remote, offset, size, sent)
+        transfer.files_sent += 1
+
+    # verify -------------------------------------------------------------------------
+
+    def _remote_manifest(self, directory: str) -> tuple[dict[str, Any], bytes]:
+        raw = self.link.read_bytes(posixpath.join(directory, MANIFEST_NAME))
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise OffsiteError(f"{directory}/{MANIFEST_NAME} is not valid JSON ({exc})") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise OffsiteError(f"{directory}/{MANIFEST_NAME} has no 'files' table")
+        for file_name in manifest["files"]:
+            if not _safe_name(file_name):
+                raise OffsiteError(f"{directory}: unsafe file name in manifest: {file_name}")
+        return manifest, raw
+
+    def verify(
+        self, name: str, site: str | None = None, local_dir: str | None = None
+    ) -> dict[str, Any]:
+        """Check a far-end copy at the far end against its manifest (and, with
+        ``local_dir``, its manifest against the local snapshot's)."""
+        _check_folder_name(name, "snapshot name")
+        folder = posixpath.join(self.site_dir(site), name)
+
+        def work() -> dict[str, Any]:
+            if not self.link.is_dir(folder):
+                raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
+            manifest, raw = self._remote_manifest(folder)
+            expected = {n: e.get("sha256") for n, e in manifest["files"].items()}
+            sums = self.link.sha256(folder, sorted(expected))
+            problems = [
+                f"{n}: {'missing' if n not in sums else 'SHA-256 differs from the manifest'}"
+                for n in sorted(expected)
+                if sums.get(n) != expected[n]
+            ]
+            if local_dir is not None:
+                import hashlib
+
+                local = sha256_of(os.path.join(local_dir, MANIFEST_NAME))
+                if hashlib.sha256(raw).hexdigest() != local:
+                    problems.insert(0, f"{MANIFEST_NAME}: differs from {local_dir}'s")
+            return {
+                "ok": not problems,
+                "name": name,
+                "remote": folder,
+                "files_checked": len(expected) + 1,
+                "problems": problems,
+            }
+
+        return self._guard(f"verifying {name} at {self.config.describe()}", work)
+
+    # fetch --------------------------------------------------------------------------
+
+    def fetch(self, name: str, local_dir: str, site: str | None = None) -> dict[str, Any]:
+        """Download a far-end copy into ``local_dir`` (a new folder): into a temporary
+        folder beside it (resumed when a fetch was cut off), verified against its
+        manifest, then renamed."""
+        _check_folder_name(name, "snapshot name")
+        folder = posixpath.join(self.site_dir(site), name)
+        final = os.path.abspath(local_dir)
+        if os.path.exists(final) and (not os.path.isdir(final) or os.listdir(final)):
+            raise OffsiteError(f"{final} exists and is not an empty folder; choose a new one")
+        parent = os.path.dirname(final)
+        os.makedirs(parent, mode=0o700, exist_ok=True)
+        temporary = os.path.join(parent, FETCHING + os.path.basename(final))
+        os.makedirs(temporary, mode=0o700, exist_ok=True)
+        os.chmod(temporary, 0o700)
+        transfer = Transfer()
+
+        def work() -> None:
+            if not self.link.is_dir(folder):
+                raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
+            manifest, raw = self._remote_manifest(folder)
+            _write_private(os.path.join(temporary, MANIFEST_NAME), raw)
+            sizes = {n: int(e.get("size", 0)) for n, e in manifest["files"].items()}
+            transfer.total = sum(sizes.values()) + len(raw)
+            transfer.sent += len(raw)
+            restart: set[str] = set()
+            for _attempt in range(SEND_ROUNDS):
+                for file_name in sorted(sizes):
+                    self._fetch_file(
+                        folder, temporary, file_name, sizes[file_name], transfer, restart
+                    )
+                check = verify_files(temporary, load_manifest(temporary))
+                if check.ok:
+                    return
+                restart = {p.split(":", 1)[0] for p in check.problems}
+                transfer.resent.extend(restart)
+            raise OffsiteError(
+                f"the fetched copy of {name} does not match its manifest after "
+                f"{SEND_ROUNDS} rounds: " + "; ".join(check.problems[:5])
+            )
+
+        self._guard(f"fetching {name} from {self.config.describe()}", work)
+        if os.path.isdir(final):
+            os.rmdir(final)
+        os.rename(temporary, final)
+        self.say(f"{name}: fetched and verified into {final}")
+        return {"ok": True, "name": name, "remote": folder, "local": final, **transfer.as_dict()}
+
+    def _fetch_file(
+        self,
+        folder: str,
+        temporary: str,
+        file_name: str,
+        size: int,
+        transfer: Transfer,
+        restart: set[str],
+    ) -> None:
+        local = os.path.join(temporary, *file_name.split("/"))
+        os.makedirs(os.path.dirname(local), mode=0o700, exist_ok=True)
+        there = os.path.getsize(local) if os.path.isfile(local) else None
+        if file_name in restart:
+            there = None
+        if there == size:
+            transfer.resumed += size
+            return
+        offset = there if there is not None and there < size else 0
+        transfer.resumed += offset
+
+        def received(count: int) -> None:
+            transfer.sent += count
+
+        self.link.download(posixpath.join(folder, file_name), local, offset, size, received)
+        transfer.files_sent += 1
+
+    # prune --------------------------------------------------------------------------
+
+    def prune(
+        self, policy: Policy | None = None, site: str | None = None, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Apply the retention policy at the far end (see the module's docstring)."""
+        policy = policy or self.config.policy
+        folder = self.site_dir(site)
+
+        def work() -> dict[str, Any]:
+            entries = self.link.listdir(folder)
+            names = [n for n, is_dir, _m in entries if is_dir and not n.startswith(".")]
+            timed = timed_names(names)
+            kept = select_kept(timed, policy.keep_last, policy.keep_daily, policy.keep_weekly)
+            deleted = sorted(n for n, _t in timed if n not in kept)
+            oldest_kept = min((t for n, t in timed if n in kept), default=None)
+            partial_removed = []
+            for entry, is_dir, _m in entries:
+                if not is_dir:
+                    continue
+                if entry.startswith(REPLACED):
+                    partial_removed.append(entry)
+                elif entry.startswith(PARTIAL) and oldest_kept is not None:
+                    moment = parse_snapshot_name(entry[len(PARTIAL) :])
+                    if moment is not None and moment < oldest_kept:
+                        partial_removed.append(entry)
+            if not dry_run:
+                for entry in [*deleted, *sorted(partial_removed)]:
+                    self.link.remove_tree(posixpath.join(folder, entry))
+                    self.say(f"pruned at the far end: {entry}")
+            return {
+                "ok": True,
+                "folder": folder,
+                "policy": policy.as_dict(),
+                "kept": sorted(kept),
+                "deleted": deleted,
+                "partial_removed": sorted(partial_removed),
+                "left_alone": sorted(set(names) - {n for n, _t in timed}),
+                "dry_run": dry_run,
+            }
+
+        return self._guard(f"pruning {folder} at {self.config.describe()}", work)
+
+
+def _write_private(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)

@@ -215,3 +215,70 @@ BROKEN_MIGRATOR = (
     "def migrate_from_2(m):  # the broken release: its migrator fails the restore\n"
     "    raise RuntimeError('broken migrator')\n"
 )
+
+
+# Scheduled snapshots and off-site copies (tests/integration/test_schedule.py and
+# test_disaster_recovery.py).
+
+
+def private_crontabs(host: TestHost) -> None:
+    """Give the host crontabs of its own: /var/spool/cron is the machine's (not one of the
+    host's private folders), so a tmpfs of the host's mount namespace goes over it."""
+    assert shutil.which("crontab"), "no crontab on this machine: apt-get install cron"
+    host.run(
+        "mount -t tmpfs -o mode=1730 tmpfs /var/spool/cron/crontabs"
+        " && chgrp crontab /var/spool/cron/crontabs",
+        check=True,
+    )
+
+
+def crontab(host: TestHost, user: str = "root") -> list[str]:
+    """The user's crontab lines in the host (none if it has no crontab)."""
+    result = host.run(["crontab", "-l", "-u", user])
+    if result.returncode != 0:
+        assert "no crontab" in result.stderr, result.stderr
+        return []
+    return result.stdout.splitlines()
+
+
+def cron_job(host: TestHost, marker: str, user: str = "root") -> tuple[list[str], str]:
+    """The one crontab entry whose command contains ``marker``: its five time fields and
+    its command, as cron would run it (``/bin/sh -c command``)."""
+    entries = [line for line in crontab(host, user) if marker in line and not line.startswith("#")]
+    assert len(entries) == 1, crontab(host, user)
+    fields = entries[0].split(None, 5)
+    return fields[:5], fields[5]
+
+
+# cron's environment: no PATH beyond /usr/bin:/bin, HOME of the user, /bin/sh
+CRON_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "SHELL": "/bin/sh", "LOGNAME": "root"}
+
+
+def offsite_vars(target: TestHost, path: str, **keep: int) -> dict[str, Any]:
+    """Operator variables naming ``target`` as the off-site SFTP target: root with the
+    run's client key (given as content, as a vault would), its host key as known_hosts."""
+    host_key = (target.fs / "etc/ssh/ssh_host_ed25519_key.pub").read_text().split()
+    return {
+        "datamig_offsite": {"host": target.address, "user": "root", "path": path, **keep},
+        "datamig_offsite_key": target.network.client_key.read_text(),
+        "datamig_offsite_known_hosts": f"{target.address} {host_key[0]} {host_key[1]}",
+    }
+
+
+def recap_changed(result: subprocess.CompletedProcess[str], host: str) -> int:
+    """changed=N of ``host`` in the PLAY RECAP."""
+    for line in result.stdout.splitlines():
+        if line.startswith(f"{host} ") and "changed=" in line:
+            return int(line.split("changed=")[1].split()[0])
+    raise AssertionError(f"no recap line for {host}: {result.stdout[-2000:]}")
+
+
+def json_lines(host: TestHost, path: str) -> list[dict[str, Any]]:
+    text = read_text(host, path) or ""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def listing(host: TestHost, folder: str) -> set[str]:
+    """Every entry of a folder in the host (hidden ones too); empty if it is missing."""
+    result = host.run(["ls", "-A", folder])
+    return set(result.stdout.split()) if result.returncode == 0 else set()

@@ -43,9 +43,11 @@ def _holder(directory: Path, slots: int, who: str, seconds: float) -> subprocess
 
 
 def _most_at_once(intervals: list[tuple[float, float]]) -> int:
-    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    events = sorted(
+        [(start, 1) for start, end in intervals] + [(end, -1) for start, end in intervals]
+    )
     running = most = 0
-    for _, step in events:  # an end sorts before a start at the same instant
+    for _when, step in events:  # an end sorts before a start at the same instant
         running += step
         most = max(most, running)
     return most
@@ -56,7 +58,7 @@ def test_never_more_holders_than_slots(tmp_path: Path, slots: int):
     holders = [_holder(tmp_path, slots, f"site{n}", 0.6) for n in range(5)]
     infos = []
     for process in holders:
-        out, _ = process.communicate(timeout=60)
+        out = process.communicate(timeout=60)[0]
         assert process.returncode == 0
         infos.append(json.loads(out.splitlines()[-1]))
     intervals = [(info["started"], info["ended"]) for info in infos]

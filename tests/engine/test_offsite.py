@@ -1,0 +1,413 @@
+"""``datamig offsite`` and ``scheduled-snapshot --offsite`` against a real sshd.
+
+The far end is a test host (tests/hosts: its own network namespace, /srv and sshd; root
+logs in with the run's client key). Its files are read from outside through ``host.fs``
+and checked at the far end with its own ``sha256sum`` (``host.run``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.hosts.fixtures import test_network  # noqa: F401
+
+from .helpers import DEMO_SITE, ROOT, Database, datamig, django_script, snapshot
+
+NAME = "20261124T030000Z"
+SITE = "demo"
+
+
+@pytest.fixture(scope="module")
+def far(test_network):  # noqa: F811
+    """One far host for the module (each test uses its own folder under /srv)."""
+    host = test_network.add_host()
+    yield host
+    host.stop()
+
+
+@pytest.fixture(scope="module")
+def known_hosts(far, tmp_path_factory) -> Path:
+    key = (far.fs / "etc/ssh/ssh_host_ed25519_key.pub").read_text().split()
+    path = tmp_path_factory.mktemp("ssh") / "known_hosts"
+    path.write_text(f"{far.address} {key[0]} {key[1]}\n")
+    return path
+
+
+def fill_demo(folder: Path, rows: int) -> Database:
+    db = Database("sqlite", str(folder / f"demo{rows}.sqlite3"), site=DEMO_SITE)
+    django_script(
+        db,
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        f"call_command('demo_fill', rows={rows}, seed=5, verbosity=0)\n",
+    )
+    return db
+
+
+@pytest.fixture(scope="module")
+def big_snapshot(tmp_path_factory) -> Path:
+    """A real snapshot of the demo site, about 6 MB (30,000 rows)."""
+    folder = tmp_path_factory.mktemp("big")
+    db = fill_demo(folder, 30_000)
+    out = folder / "snapshots" / NAME
+    snapshot(db, out)
+    db.drop()
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory) -> Database:
+    db = fill_demo(tmp_path_factory.mktemp("small"), 200)
+    yield db
+    db.drop()
+
+
+def make_config(folder: Path, far, known_hosts: Path, base: str, **extra) -> Path:
+    config = {
+        "host": far.address,
+        "port": 22,
+        "user": "root",
+        "key_file": str(far.network.client_key),
+        "known_hosts": str(known_hosts),
+        "path": base,
+        **extra,
+    }
+    path = folder / f"offsite-{len(list(folder.glob('offsite-*')))}.json"
+    path.write_text(json.dumps(config))
+    path.chmod(0o600)
+    return path
+
+
+def offsite(*args: str, config: Path, check: bool = False) -> tuple[int, dict, str]:
+    result = datamig("offsite", *args, "--config", str(config), "--json", check=check)
+    lines = result.stdout.strip().splitlines()
+    return result.returncode, (json.loads(lines[-1]) if lines else {}), result.stderr
+
+
+def local_sums(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def far_sums(far, folder: str) -> dict[str, str]:
+    """SHA-256 of every file of a far-end folder, computed by the far host."""
+    out = far.run(f"cd {folder} && find . -type f -exec sha256sum {{}} +", check=True).stdout
+    return {line[66:][2:]: line[:64] for line in out.splitlines()}
+
+
+def far_modes(far, folder: str) -> set[tuple[str, str]]:
+    out = far.run(f"find {folder} -printf '%y %m\\n'", check=True).stdout
+    return {tuple(line.split()) for line in out.splitlines()}
+
+
+def test_push_copies_every_file_and_the_far_end_checks_them(
+    far, known_hosts, big_snapshot, tmp_path
+):
+    config = make_config(tmp_path, far, known_hosts, "/srv/push")
+    status, result, err = offsite("push", str(big_snapshot), config=config)
+    assert status == 0, err
+    pushed = result["pushed"][0]
+    total = sum(p.stat().st_size for p in big_snapshot.rglob("*") if p.is_file())
+    assert total > 5_000_000
+    assert pushed["name"] == NAME and pushed["verified"] is True
+    assert pushed["remote"] == f"/srv/push/{SITE}/{NAME}"
+    assert pushed["bytes_total"] == pushed["bytes_sent"] == total
+    assert pushed["bytes_resumed"] == 0 and pushed["resent"] == []
+    assert far_sums(far, pushed["remote"]) == local_sums(big_snapshot)
+    assert far_modes(far, f"/srv/push/{SITE}") == {("d", "700"), ("f", "600")}
+    assert sorted(os.listdir(far.fs / "srv/push" / SITE)) == [NAME]  # no partial left
+    status, listed, _ = offsite("list", "--site", SITE, config=config)
+    assert listed["snapshots"] == [NAME] and listed["partial"] == []
+    status, checked, _ = offsite("verify", NAME, "--site", SITE, config=config)
+    assert status == 0 and checked["ok"] and checked["problems"] == []
+    # a second push finds the copy verified and sends nothing
+    status, again, _ = offsite("push", str(big_snapshot), config=config)
+    assert again["pushed"][0]["already_offsite"] is True
+    assert again["pushed"][0]["bytes_sent"] == 0
+
+
+def flip_a_byte(far, path: str) -> None:
+    far.run(
+        "python3 -c \"import sys; f = open(sys.argv[1], 'r+b'); f.seek(100); b = f.read(1); "
+        'f.seek(100); f.write(bytes([b[0] ^ 1])); f.close()" ' + path,
+        check=True,
+    )
+
+
+def test_a_file_changed_at_the_far_end_is_found_and_the_copy_redone(
+    far, known_hosts, big_snapshot, tmp_path
+):
+    config = make_config(tmp_path, far, known_hosts, "/srv/changed")
+    assert offsite("push", str(big_snapshot), config=config)[0] == 0
+    remote = f"/srv/changed/{SITE}/{NAME}"
+    victim = "library_loan.py"
+    size = (big_snapshot / victim).stat().st_size
+    flip_a_byte(far, f"{remote}/{victim}")
+    assert far_sums(far, remote)[victim] != local_sums(big_snapshot)[victim]
+
+    status, checked, err = offsite("verify", NAME, "--site", SITE, config=config)
+    assert status == 1 and checked["ok"] is False
+    assert checked["problems"] == [f"{victim}: SHA-256 differs from the manifest"]
+    assert victim in err
+
+    status, result, err = offsite("push", str(big_snapshot), config=config)
+    assert status == 0, err
+    pushed = result["pushed"][0]
+    assert pushed["changed_far_end"] == [victim]
+    assert pushed["already_offsite"] is False
+    assert pushed["bytes_sent"] == size  # only the changed file travels again
+    assert far_sums(far, remote) == local_sums(big_snapshot)
+    assert sorted(os.listdir(far.fs / "srv/changed" / SITE)) == [NAME]
+    assert offsite("verify", NAME, "--site", SITE, config=config)[0] == 0
+
+    # without the JSON too: the push says what changed at the far end
+    flip_a_byte(far, f"{remote}/manifest.json")
+    plain = datamig("offsite", "push", str(big_snapshot), "--config", str(config))
+    assert "changed at the far end: manifest.json" in plain.stderr
+    assert far_sums(far, remote) == local_sums(big_snapshot)
+
+
+def partial_bytes(far, base: str) -> int:
+    folder = far.fs / base.lstrip("/") / SITE / f".partial-{NAME}"
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
+def test_a_copy_cut_off_half_way_is_not_listed_and_the_next_push_resumes(
+    far, known_hosts, big_snapshot, tmp_path
+):
+    total = sum(p.stat().st_size for p in big_snapshot.rglob("*") if p.is_file())
+    slow = make_config(tmp_path, far, known_hosts, "/srv/cut", bandwidth_limit=1_500_000)
+    fast = make_config(tmp_path, far, known_hosts, "/srv/cut")
+    push = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "datamig",
+            "offsite",
+            "push",
+            str(big_snapshot),
+            "--config",
+            str(slow),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 20
+    while partial_bytes(far, "/srv/cut") < 1_500_000:
+        assert push.poll() is None, push.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # the far end drops the connection (its sshd session dies) mid-way
+    far.run("pkill -KILL -f 'sshd: root@nott[y]'", check=True)
+    out, err = push.communicate(timeout=30)
+    assert push.returncode == 1, (out, err)
+    failure = json.loads(out.strip().splitlines()[-1])
+    assert failure["ok"] is False and failure["kind"] == "offsite_failed"
+    assert f"pushing {NAME}" in failure["error"]
+    cut_at = partial_bytes(far, "/srv/cut")
+    assert 1_500_000 <= cut_at < total
+    assert not (far.fs / "srv/cut" / SITE / NAME).exists()
+    status, listed, _ = offsite("list", "--site", SITE, config=fast)
+    assert listed["snapshots"] == [] and listed["partial"] == [NAME]
+
+    status, result, err = offsite("push", str(big_snapshot), config=fast)
+    assert status == 0, err
+    pushed = result["pushed"][0]
+    assert pushed["bytes_resumed"] > 0 and pushed["bytes_sent"] < total
+    assert pushed["bytes_resumed"] + pushed["bytes_sent"] == total
+    assert pushed["bytes_resumed"] >= cut_at - 2 * 32 * 1024  # at most a block in flight lost
+    assert far_sums(far, f"/srv/cut/{SITE}/{NAME}") == local_sums(big_snapshot)
+    assert offsite("list", "--site", SITE, config=fast)[1]["snapshots"] == [NAME]
+
+
+def test_fetch_gives_an_identical_copy_that_verifies(far, known_hosts, big_snapshot, tmp_path):
+    config = make_config(tmp_path, far, known_hosts, "/srv/fetch")
+    assert offsite("push", str(big_snapshot), config=config)[0] == 0
+    # a fetch that was cut off left half of the largest file in the temporary folder
+    largest = max(
+        (p for p in big_snapshot.rglob("*") if p.is_file()), key=lambda p: p.stat().st_size
+    )
+    rel = largest.relative_to(big_snapshot)
+    half = largest.stat().st_size // 2
+    target = tmp_path / "recovered" / NAME
+    leftover = tmp_path / "recovered" / f".fetch-{NAME}" / rel
+    leftover.parent.mkdir(parents=True, mode=0o700)
+    leftover.write_bytes(largest.read_bytes()[:half])
+
+    status, result, err = offsite("fetch", NAME, str(target), "--site", SITE, config=config)
+    assert status == 0, err
+    total = sum(p.stat().st_size for p in big_snapshot.rglob("*") if p.is_file())
+    assert result["bytes_resumed"] == half
+    assert result["bytes_sent"] == total - half
+    assert local_sums(target) == local_sums(big_snapshot)
+    assert sorted(os.listdir(tmp_path / "recovered")) == [NAME]
+    for path in [target, *target.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+    verified = datamig("verify", str(target), "--json")
+    assert json.loads(verified.stdout)["ok"] is True
+    # a folder that holds something is not overwritten
+    status, error, _ = offsite("fetch", NAME, str(target), "--site", SITE, config=config)
+    assert status == 1 and "not an empty folder" in error["error"]
+
+
+def test_prune_at_the_far_end_keeps_exactly_the_policy(far, known_hosts, big_snapshot, tmp_path):
+    config = make_config(
+        tmp_path,
+        far,
+        known_hosts,
+        "/srv/prune",
+        site=SITE,
+        keep_last=2,
+        keep_daily=3,
+        keep_weekly=2,
+    )
+    assert offsite("push", str(big_snapshot), config=config)[0] == 0
+    # far-end copies over a calendar (Fri 6 .. Tue 24 Nov 2026), plus partial copies and a
+    # copy whose name is not a time
+    names = [
+        "20261106T030000Z",
+        "20261108T030000Z",  # Sun: newest of the week 2-8 Nov
+        "20261112T030000Z",
+        "20261115T030000Z",  # Sun: newest of the week 9-15 Nov
+        "20261120T030000Z",
+        "20261122T030000Z",  # Sun: newest of the week 16-22 Nov
+        "20261123T030000Z",
+        "20261124T010000Z",
+    ]  # and NAME: 20261124T030000Z
+    base = f"/srv/prune/{SITE}"
+    for name in [*names, "manual-before-migration"]:
+        far.run(f"cp -a {base}/{NAME} {base}/{name}", check=True)
+    for name in ("20261101T030000Z", "20261124T040000Z"):
+        far.run(f"mkdir {base}/.partial-{name}", check=True)
+
+    status, result, err = offsite("prune", "--dry-run", config=config)
+    assert status == 0, err
+    assert sorted(os.listdir(far.fs / "srv/prune" / SITE)).count(NAME) == 1
+    assert len(os.listdir(far.fs / "srv/prune" / SITE)) == 12  # nothing removed
+
+    status, result, err = offsite("prune", config=config)
+    assert status == 0, err
+    # last 2: 24 Nov 03:00 and 01:00; daily 3: 24 (03:00), 23, 22 Nov;
+    # weekly 2: weeks of 23 Nov (24th 03:00) and 16 Nov (Sun 22)
+    kept = [NAME, "20261124T010000Z", "20261123T030000Z", "20261122T030000Z"]
+    assert result["kept"] == sorted(kept)
+    assert result["deleted"] == [
+        "20261106T030000Z",
+        "20261108T030000Z",
+        "20261112T030000Z",
+        "20261115T030000Z",
+        "20261120T030000Z",
+    ]
+    # a partial copy older than the oldest kept one could only ever be pruned: removed
+    assert result["partial_removed"] == [".partial-20261101T030000Z"]
+    assert result["left_alone"] == ["manual-before-migration"]
+    assert sorted(os.listdir(far.fs / "srv/prune" / SITE)) == sorted(
+        [*kept, "manual-before-migration", ".partial-20261124T040000Z"]
+    )
+    # the command line's counts override the config's; the newest is always kept
+    status, result, _ = offsite(
+        "prune", "--keep-last", "0", "--keep-daily", "0", "--keep-weekly", "0", config=config
+    )
+    assert result["kept"] == [NAME]
+    assert offsite("list", config=config)[1]["snapshots"] == sorted(
+        [NAME, "manual-before-migration"]
+    )
+
+
+def test_host_keys_and_the_config_file_are_checked(far, known_hosts, big_snapshot, tmp_path):
+    unknown = tmp_path / "empty_known_hosts"
+    unknown.write_text("")
+    config = make_config(tmp_path, far, unknown, "/srv/keys")
+    status, error, err = offsite("push", str(big_snapshot), config=config)
+    assert status == 1 and "is unknown" in error["error"] and str(unknown) in error["error"]
+
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "other")], check=True
+    )
+    other = (tmp_path / "other.pub").read_text().split()
+    changed = tmp_path / "changed_known_hosts"
+    changed.write_text(f"{far.address} {other[0]} {other[1]}\n")
+    config = make_config(tmp_path, far, changed, "/srv/keys")
+    status, error, err = offsite("push", str(big_snapshot), config=config)
+    assert status == 1 and "differs from the one in" in error["error"]
+    assert not (far.fs / "srv/keys").exists()  # nothing was sent
+
+    wrong_key = make_config(tmp_path, far, known_hosts, "/srv/keys")
+    data = json.loads(wrong_key.read_text())
+    data["key_file"] = str(tmp_path / "other")
+    wrong_key.write_text(json.dumps(data))
+    status, error, err = offsite("list", "--site", SITE, config=wrong_key)
+    assert status == 1 and "refused the key" in error["error"]
+    assert "PRIVATE KEY" not in err + json.dumps(error)
+
+    config = make_config(tmp_path, far, known_hosts, "/srv/keys")
+    config.chmod(0o644)
+    status, error, err = offsite("list", "--site", SITE, config=config)
+    assert status == 1 and error["kind"] == "offsite_config"
+    assert "mode 0644" in error["error"] and "chmod 600" in error["error"]
+
+
+def scheduled(db: Database, snapshots: Path, now: str, config: Path):
+    result = datamig(
+        "scheduled-snapshot",
+        *db.site.args(),
+        "--snapshots-dir",
+        str(snapshots),
+        "--lock",
+        str(snapshots.parent / "site.lock"),
+        "--now",
+        now,
+        "--offsite",
+        str(config),
+        "--json",
+        db=db,
+        check=False,
+    )
+    return result.returncode, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_scheduled_runs_copy_off_site_and_catch_up_after_a_failure(
+    far, known_hosts, small_db, tmp_path
+):
+    good = make_config(tmp_path, far, known_hosts, "/srv/scheduled", keep_last=2)
+    down = make_config(tmp_path, far, known_hosts, "/srv/scheduled", keep_last=2, port=2222)
+    snapshots = tmp_path / "snapshots"
+    status, first = scheduled(small_db, snapshots, "2026-11-22T03:00:00Z", good)
+    assert status == 0, first
+    assert first["offsite"]["verified"] == ["20261122T030000Z"]
+    # the far end cannot be reached: the local snapshot stays, the run fails loudly
+    status, second = scheduled(small_db, snapshots, "2026-11-23T03:00:00Z", down)
+    assert status == 1
+    assert second["outcome"] == "offsite_failed" and second["kind"] == "offsite_failed"
+    assert "cannot reach" in second["reason"] and ":2222" in second["reason"]
+    assert (snapshots / "scheduled" / "20261123T030000Z" / "manifest.json").exists()
+    assert not (snapshots.parent / "site.lock").exists()
+    # the next run copies what the far end missed, then prunes it to the config's 2
+    status, third = scheduled(small_db, snapshots, "2026-11-24T03:00:00Z", good)
+    assert status == 0, third
+    assert third["offsite"]["verified"] == ["20261123T030000Z", "20261124T030000Z"]
+    assert third["offsite"]["kept"] == ["20261123T030000Z", "20261124T030000Z"]
+    assert third["offsite"]["deleted"] == ["20261122T030000Z"]
+    far_site = far.fs / "srv/scheduled" / SITE
+    assert sorted(os.listdir(far_site)) == ["20261123T030000Z", "20261124T030000Z"]
+    for name in os.listdir(far_site):
+        assert far_sums(far, f"/srv/scheduled/{SITE}/{name}") == local_sums(
+            snapshots / "scheduled" / name
+        )
+    shutil.rmtree(snapshots)

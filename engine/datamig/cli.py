@@ -85,7 +85,7 @@ RETENTION_HELP = (
     "newest snapshot of each of the last D UTC days that have snapshots; --keep-weekly W the "
     "same for the last W ISO weeks; a snapshot any rule keeps is kept; the newest is always "
     "kept, even when every count is 0. Only names that are snapshot times "
-    "(%%Y%%m%%dT%%H%%M%%SZ) are considered."
+    "(%Y%m%dT%H%M%SZ) are considered."
 )
 
 
@@ -103,7 +103,7 @@ def _add_scheduled_parser(commands: Any) -> None:
         "scheduled-snapshot",
         help="one scheduled run: lock, snapshot, verify, retention, off-site copy",
         description="One scheduled snapshot run (what cron or a systemd timer calls). "
-        "The snapshot goes to SNAPSHOTS_DIR/scheduled/<%%Y%%m%%dT%%H%%M%%SZ>; a site lock "
+        "The snapshot goes to SNAPSHOTS_DIR/scheduled/<%Y%m%dT%H%M%SZ>; a site lock "
         "held by another run makes the run 'skipped' (exit 0). "
         + RETENTION_HELP
         + " Without any --keep-* option nothing is removed.",

@@ -311,14 +311,14 @@ class Offsite:
         parent = os.path.dirname(final)
         os.makedirs(parent, mode=0o700, exist_ok=True)
         temporary = os.path.join(parent, FETCHING + os.path.basename(final))
-        os.makedirs(temporary, mode=0o700, exist_ok=True)
-        os.chmod(temporary, 0o700)
         transfer = Transfer()
 
         def work() -> None:
             if not self.link.is_dir(folder):
                 raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
             manifest, raw = self._remote_manifest(folder)
+            os.makedirs(temporary, mode=0o700, exist_ok=True)
+            os.chmod(temporary, 0o700)
             _write_private(os.path.join(temporary, MANIFEST_NAME), raw)
             sizes = {n: int(e.get("size", 0)) for n, e in manifest["files"].items()}
             transfer.total = sum(sizes.values()) + len(raw)

@@ -94,8 +94,10 @@ def _check_private(path: str) -> None:
 
 def _whole_number(data: dict[str, Any], key: str, default: int, path: str) -> int:
     value = data.get(key, default)
-    if value is None:
+    if value is None or value == "":
         return default
+    if isinstance(value, str) and value.strip().isdigit():  # a templated "22" is 22
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise OffsiteConfigError(f"off-site config {path}: {key} must be a whole number >= 0")
     return value

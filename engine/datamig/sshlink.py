@@ -33,10 +33,12 @@ class Throttle:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.started = time.monotonic()
+        self.started: float | None = None  # the clock starts with the first bytes
         self.moved = 0
 
     def spent(self, count: int) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
         self.moved += count
         if self.limit > 0:
             ahead = self.moved / self.limit - (time.monotonic() - self.started)

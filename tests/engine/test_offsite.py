@@ -411,3 +411,45 @@ def test_scheduled_runs_copy_off_site_and_catch_up_after_a_failure(
             snapshots / "scheduled" / name
         )
     shutil.rmtree(snapshots)
+
+
+def test_config_files_are_checked(tmp_path):
+    from datamig.offsite_config import OffsiteConfigError, load_config
+
+    (tmp_path / "key").write_text("not read here")
+    (tmp_path / "known").write_text("")
+
+    def config(**data) -> Path:
+        path = tmp_path / "c.json"
+        path.write_text(json.dumps(data))
+        path.chmod(0o600)
+        return path
+
+    base = {"host": "far", "user": "u", "key_file": "key", "known_hosts": "known", "path": "/b/"}
+    loaded = load_config(str(config(**base, port="2222", keep_daily="7", site="")))
+    # relative files are next to the config; a templated "2222" is a number
+    assert loaded.key_file == str(tmp_path / "key")
+    assert loaded.known_hosts == str(tmp_path / "known")
+    assert (loaded.port, loaded.keep_daily, loaded.keep_last, loaded.bandwidth_limit) == (
+        2222,
+        7,
+        0,
+        0,
+    )
+    assert loaded.path == "/b" and loaded.site is None
+    for data, message in [
+        ({**base, "passwrd": "x"}, "unknown setting(s) passwrd"),
+        ({k: v for k, v in base.items() if k != "known_hosts"}, "missing known_hosts"),
+        ({**base, "known_hosts": "nowhere"}, "known_hosts file"),
+        ({**base, "keep_last": -1}, "keep_last must be a whole number"),
+        ({**base, "port": 70000}, "port 70000 is out of range"),
+        ({**base, "site": "../etc"}, "is not a folder name"),
+    ]:
+        with pytest.raises(
+            OffsiteConfigError, match=message.replace("(", r"\(").replace(")", r"\)")
+        ):
+            load_config(str(config(**data)))
+    path = config(**base)
+    path.chmod(0o640)
+    with pytest.raises(OffsiteConfigError, match="mode 0640"):
+        load_config(str(path))

@@ -67,9 +67,15 @@ class Transfer:
 
     total: int = 0
     sent: int = 0  # bytes moved this time
-    resumed: int = 0  # bytes already in place that were not moved again
+    # per file, the bytes already in place that were not moved again (a file sent again
+    # after a failed check counts 0: what was in place was wrong)
+    kept_in_place: dict[str, int] = field(default_factory=dict)
     files_sent: int = 0
     resent: list[str] = field(default_factory=list)  # sent again after a failed check
+
+    @property
+    def resumed(self) -> int:
+        return sum(self.kept_in_place.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -207,7 +213,9 @@ class Offsite:
         self.link.sftp.chmod(partial, 0o700)
         restart: set[str] = set()
         for attempt in range(1, SEND_ROUNDS + 1):
-            for file_name in sorted(expected, key=lambda n: (n == MANIFEST_NAME, n)):
+            # the first round sends what is missing, later rounds what the far end refused
+            todo = restart or set(expected)
+            for file_name in sorted(todo, key=lambda n: (n == MANIFEST_NAME, n)):
                 self._send_file(snapshot_dir, partial, file_name, transfer, file_name in restart)
             bad = self._mismatches(partial, expected)
             if not bad:
@@ -234,12 +242,12 @@ class Offsite:
             self.link.makedirs(posixpath.join(partial, parent))
         there = None if restart else self.link.size(remote)
         if there == size:
-            transfer.resumed += size
+            transfer.kept_in_place[file_name] = size
             return
         offset = there if there is not None and there < size else 0
         if offset:
             self.say(f"{file_name}: resuming at byte {offset:,} of {size:,}")
-            transfer.resumed += offset
+        transfer.kept_in_place[file_name] = offset
 
         def sent(count: int) -> None:
             transfer.sent += count
@@ -325,7 +333,7 @@ class Offsite:
             transfer.sent += len(raw)
             restart: set[str] = set()
             for _attempt in range(SEND_ROUNDS):
-                for file_name in sorted(sizes):
+                for file_name in sorted(restart or sizes):
                     self._fetch_file(
                         folder, temporary, file_name, sizes[file_name], transfer, restart
                     )
@@ -361,10 +369,10 @@ class Offsite:
         if file_name in restart:
             there = None
         if there == size:
-            transfer.resumed += size
+            transfer.kept_in_place[file_name] = size
             return
         offset = there if there is not None and there < size else 0
-        transfer.resumed += offset
+        transfer.kept_in_place[file_name] = offset
 
         def received(count: int) -> None:
             transfer.sent += count

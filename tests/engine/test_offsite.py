@@ -453,3 +453,23 @@ def test_config_files_are_checked(tmp_path):
     path.chmod(0o640)
     with pytest.raises(OffsiteConfigError, match="mode 0640"):
         load_config(str(path))
+
+
+def test_a_wrong_file_in_a_partial_copy_is_found_by_the_far_end_and_sent_again(
+    far, known_hosts, big_snapshot, tmp_path
+):
+    config = make_config(tmp_path, far, known_hosts, "/srv/resend")
+    victim = "library_loan.py"
+    size = (big_snapshot / victim).stat().st_size
+    partial = f"/srv/resend/{SITE}/.partial-{NAME}"
+    # a partial copy whose file has the right size and the wrong bytes: resuming skips
+    # it, the far end's sha256sum does not
+    far.run(f"mkdir -p {partial} && head -c {size} /dev/zero > {partial}/{victim}", check=True)
+    status, result, err = offsite("push", str(big_snapshot), config=config)
+    assert status == 0, err
+    pushed = result["pushed"][0]
+    total = sum(p.stat().st_size for p in big_snapshot.rglob("*") if p.is_file())
+    assert pushed["resent"] == [victim]
+    assert pushed["bytes_sent"] == total and pushed["bytes_resumed"] == 0
+    assert far_sums(far, f"/srv/resend/{SITE}/{NAME}") == local_sums(big_snapshot)
+    assert sorted(os.listdir(far.fs / "srv/resend" / SITE)) == [NAME]

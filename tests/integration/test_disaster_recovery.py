@@ -1,0 +1,136 @@
+"""Disaster recovery with playbooks/restore.yml in recover mode, on real test hosts: a
+scheduled snapshot (the command cron runs) copied to a second host over SFTP; recover
+mode while the live database still holds data is refused and changes nothing; then the
+site's database AND its local snapshot are removed, and the site is recovered from the
+off-site copy: it answers 200 and every table's checksum is what it was. The on-demand
+off-site copy (playbooks/offsite.yml) pushes the newest local snapshot.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hosts import fixtures
+from tests.hosts.ansible import run_playbook
+
+from .demo_site import (
+    CRON_ENV,
+    DEMO,
+    cron_job,
+    exists,
+    get,
+    json_lines,
+    listing,
+    live_checksums,
+    offsite_vars,
+    private_crontabs,
+    read_text,
+    site_env_prefix,
+    site_vars,
+)
+
+pytestmark = pytest.mark.slow
+
+test_hosts = fixtures.test_hosts
+
+SITE = "demo"
+ROOT_DIR = f"/srv/{SITE}"
+WRAPPER = f"{ROOT_DIR}/bin/datamig-scheduled-snapshot"
+RUN_LOG = f"/var/log/supervisor/{SITE}-scheduled-snapshot.jsonl"
+FAR = "/srv/offsite"
+LIVE_DB = f"{ROOT_DIR}/shared/db/{SITE}.sqlite3"
+
+
+def _assert_ok(result) -> None:
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def _settled(host) -> None:
+    """Maintenance off, lock free."""
+    assert not exists(host, f"{ROOT_DIR}/maintenance/maintenance.json")
+    assert not exists(host, f"{ROOT_DIR}/datamig.lock")
+
+
+def _live_db(host) -> str:
+    env = read_text(host, f"{ROOT_DIR}/shared/site.env") or ""
+    [line] = [line for line in env.splitlines() if line.startswith("DEMO_DB_NAME=")]
+    return line.split("=", 1)[1].strip("'")
+
+
+def test_recover_sqlite_site_from_the_offsite_copy(test_hosts):
+    node, far = test_hosts(2)
+    private_crontabs(node)
+    far.run(f"mkdir -p {FAR} && chmod 0700 {FAR}", check=True)
+    variables = site_vars(
+        SITE,
+        datamig_version="1",
+        datamig_release_src=str(DEMO / "v1"),
+        datamig_snapshot_keep_last=3,
+        **offsite_vars(far, FAR, keep_last=3),
+    )
+    _assert_ok(run_playbook("playbooks/deploy.yml", [node], variables))
+    assert _live_db(node) == LIVE_DB
+    node.run(
+        site_env_prefix(ROOT_DIR) + "venv/bin/python manage.py demo_fill --rows 400 --seed 7",
+        check=True,
+    )
+    _assert_ok(run_playbook("playbooks/schedule.yml", [node], variables))
+    _when, job = cron_job(node, WRAPPER)
+    ran = node.run(job, env=CRON_ENV, timeout=300)  # exactly what cron runs
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    [record] = json_lines(node, RUN_LOG)
+    assert record["outcome"] == "ok", record
+    name = record["name"]
+    assert listing(far, f"{FAR}/{SITE}") == {name}
+    before = live_checksums(node, ROOT_DIR)
+    health = get(node, "/health")
+    assert health[0] == 200, health
+    assert sum(1 for _ in before) > 5
+
+    recover = {
+        **variables,
+        "datamig_restore_mode": "recover",
+        "datamig_snapshot_name": name,
+        "datamig_snapshot_source": "offsite",
+    }
+
+    # Refused while the live database holds data: a clear message, nothing changed.
+    site_env = read_text(node, f"{ROOT_DIR}/shared/site.env")
+    refused = run_playbook("playbooks/restore.yml", [node], recover)
+    assert refused.returncode != 0, refused.stdout[-3000:]
+    assert "holds" in refused.stdout and "nothing was changed" in refused.stdout, refused.stdout[
+        -3000:
+    ]
+    assert live_checksums(node, ROOT_DIR) == before
+    assert read_text(node, f"{ROOT_DIR}/shared/site.env") == site_env
+    assert not exists(node, f"{ROOT_DIR}/snapshots/recovered")
+    assert get(node, "/") == (200, "datamig-demo version 1")
+    _settled(node)
+
+    # The disaster: the database and the local snapshot are gone.
+    node.run(f"rm -f {LIVE_DB} && rm -rf {ROOT_DIR}/snapshots/scheduled/{name}", check=True)
+    # A user's request meanwhile fails, and (SQLite) leaves an empty database file behind.
+    assert get(node, "/health")[0] == 500
+
+    recovered = run_playbook("playbooks/restore.yml", [node], recover)
+    _assert_ok(recovered)
+    assert get(node, "/") == (200, "datamig-demo version 1")
+    assert get(node, "/health") == health  # the same number of persons
+    assert live_checksums(node, ROOT_DIR) == before
+    assert _live_db(node) == LIVE_DB
+    _settled(node)
+    modes = node.run(f"find {ROOT_DIR}/snapshots/recovered -printf '%y %m\\n'", check=True)
+    assert {line for line in modes.stdout.splitlines()} <= {"d 700", "f 600"}, modes.stdout
+
+    # The on-demand off-site copy: the newest local snapshot (one taken now) is pushed.
+    _assert_ok(run_playbook("playbooks/snapshot.yml", [node], variables))
+    [newest] = [n for n in listing(node, f"{ROOT_DIR}/snapshots") if n[:1].isdigit()]
+    pushed = run_playbook("playbooks/offsite.yml", [node], variables)
+    _assert_ok(pushed)
+    assert listing(far, f"{FAR}/{SITE}") == {name, newest}
+    again = run_playbook(
+        "playbooks/offsite.yml", [node], {**variables, "datamig_snapshot_name": newest}
+    )
+    _assert_ok(again)
+    assert '"already_offsite": true' in again.stdout  # verified at the far end, not sent again
+    _settled(node)

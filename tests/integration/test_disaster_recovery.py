@@ -3,15 +3,19 @@ scheduled snapshot (the command cron runs) copied to a second host over SFTP; re
 mode while the live database still holds data is refused and changes nothing; then the
 site's database AND its local snapshot are removed, and the site is recovered from the
 off-site copy: it answers 200 and every table's checksum is what it was. The on-demand
-off-site copy (playbooks/offsite.yml) pushes the newest local snapshot.
+off-site copy (playbooks/offsite.yml) pushes the newest local snapshot. The same
+recovery on a PostgreSQL site whose database was dropped.
 """
 
 from __future__ import annotations
+
+import secrets
 
 import pytest
 
 from tests.hosts import fixtures
 from tests.hosts.ansible import run_playbook
+from tests.hosts.postgres import start_postgres
 
 from .demo_site import (
     CRON_ENV,
@@ -134,3 +138,74 @@ def test_recover_sqlite_site_from_the_offsite_copy(test_hosts):
     _assert_ok(again)
     assert '"already_offsite": true' in again.stdout  # verified at the far end, not sent again
     _settled(node)
+
+
+PG_SITE = "pgdemo"
+PG_ROOT = f"/srv/{PG_SITE}"
+PG_USER = "pgdemo"
+
+
+def test_recover_postgresql_site_from_the_offsite_copy(test_hosts):
+    """The same on a PostgreSQL site (the test host's own server, password authentication):
+    the database dropped, recovered from the off-site copy with -vvv; the password never
+    shows."""
+    node, far = test_hosts(2)
+    private_crontabs(node)
+    far.run(f"mkdir -p {FAR} && chmod 0700 {FAR}", check=True)
+    password = "pw-" + secrets.token_hex(12)
+    server = start_postgres(node, PG_USER, password)
+    variables = site_vars(
+        PG_SITE,
+        datamig_version="1",
+        datamig_release_src=str(DEMO / "v1"),
+        datamig_db_vendor="postgresql",
+        datamig_db_name=PG_SITE,
+        datamig_site_env={
+            "DEMO_DB_HOST": "127.0.0.1",
+            "DEMO_DB_PORT": "5432",
+            "DEMO_DB_USER": PG_USER,
+            "DEMO_DB_PASSWORD": password,
+        },
+        datamig_site_env_secret_keys=["DEMO_DB_PASSWORD"],
+        **offsite_vars(far, FAR),
+    )
+    _assert_ok(run_playbook("playbooks/deploy.yml", [node], variables))
+    node.run(
+        site_env_prefix(PG_ROOT) + "venv/bin/python manage.py demo_fill --rows 400 --seed 8",
+        check=True,
+    )
+    _assert_ok(run_playbook("playbooks/schedule.yml", [node], variables))
+    _when, job = cron_job(node, f"{PG_ROOT}/bin/datamig-scheduled-snapshot")
+    ran = node.run(job, env=CRON_ENV, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    [record] = json_lines(node, f"/var/log/supervisor/{PG_SITE}-scheduled-snapshot.jsonl")
+    assert record["outcome"] == "ok", record
+    name = record["name"]
+    assert listing(far, f"{FAR}/{PG_SITE}") == {name}
+    before = live_checksums(node, PG_ROOT)
+    health = get(node, "/health")
+
+    # The disaster: the server's database and the local snapshot are gone.
+    server.psql(f"DROP DATABASE {PG_SITE} WITH (FORCE)")
+    node.run(f"rm -rf {PG_ROOT}/snapshots/scheduled/{name}", check=True)
+    assert PG_SITE not in server.databases()
+    assert get(node, "/health")[0] == 500
+
+    recovered = run_playbook(
+        "playbooks/restore.yml",
+        [node],
+        {
+            **variables,
+            "datamig_restore_mode": "recover",
+            "datamig_snapshot_name": name,
+            "datamig_snapshot_source": "offsite",
+        },
+        args=["-vvv"],
+    )
+    _assert_ok(recovered)
+    assert password not in recovered.stdout + recovered.stderr
+    assert PG_SITE in server.databases()
+    assert get(node, "/health") == health
+    assert live_checksums(node, PG_ROOT) == before
+    assert not exists(node, f"{PG_ROOT}/maintenance/maintenance.json")
+    assert not exists(node, f"{PG_ROOT}/datamig.lock")

@@ -64,6 +64,7 @@ class SSHLink:
         self.throttle = Throttle(config.bandwidth_limit)
         self._client: Any = None
         self._sftp: Any = None
+        self._made: set[str] = set()  # far-end folders known to exist (fewer round trips)
 
     # connection ---------------------------------------------------------------------
 
@@ -187,6 +188,7 @@ class SSHLink:
         return sums
 
     def remove_tree(self, path: str) -> None:
+        self._made = {p for p in self._made if p != path and not p.startswith(path + "/")}
         status, _out, err = self.run(f"rm -rf -- {shlex.quote(path)}")
         if status != 0:
             raise OffsiteError(
@@ -227,15 +229,19 @@ class SSHLink:
 
     def makedirs(self, path: str) -> None:
         """Create path and its missing parents at the far end (new ones 0700)."""
+        if path in self._made:
+            return
         parts = [p for p in path.split("/") if p]
         current = "/" if path.startswith("/") else ""
         for part in parts:
             current = posixpath.join(current, part) if current else part
-            if not self.is_dir(current):
+            if current not in self._made and not self.is_dir(current):
                 self.sftp.mkdir(current, 0o700)
                 self.sftp.chmod(current, 0o700)
+            self._made.add(current)
 
     def rename(self, source: str, target: str) -> None:
+        self._made = {p for p in self._made if p != source and not p.startswith(source + "/")}
         self.sftp.posix_rename(source, target)
 
     def read_bytes(self, path: str, limit: int = 64 << 20) -> bytes:

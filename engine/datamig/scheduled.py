@@ -29,7 +29,7 @@ from typing import Any
 
 from .retention import Policy, parse_snapshot_name, select_kept, snapshot_name, timed_names
 from .runtime.cli import Options
-from .runtime.errors import DatamigError
+from .runtime.errors import DatamigError, UsageError
 from .runtime.manifest import require_valid
 from .runtime.report import Progress
 from .sitelock import SiteLock, SiteLocked
@@ -70,7 +70,7 @@ def parse_now(text: str | None) -> datetime.datetime:
     try:
         moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise DatamigError(f"--now {text!r} is not an ISO 8601 time") from None
+        raise UsageError(f"--now {text!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone(datetime.timezone.utc).replace(microsecond=0)

@@ -291,3 +291,26 @@ def test_a_failing_snapshot_exits_non_zero_with_the_reason(tmp_path):
     assert folder_names(snapshots / "scheduled") == set()
     assert not os.path.exists(tmp_path / "site.lock")
     assert not missing.exists()  # a snapshot never creates the database
+
+
+def test_bad_arguments_are_usage_errors(demo_db, tmp_path):
+    for extra, message in [
+        (("--now", "yesterday"), "--now 'yesterday' is not an ISO 8601 time"),
+        (("--now", "2026-11-24T03:00:00Z", "--keep-last", "-1"), "keep_last must be"),
+    ]:
+        result = datamig(
+            "scheduled-snapshot",
+            *demo_db.site.args(),
+            "--snapshots-dir",
+            str(tmp_path / "snapshots"),
+            "--lock",
+            str(tmp_path / "site.lock"),
+            "--json",
+            *extra,
+            db=demo_db,
+            check=False,
+        )
+        assert result.returncode == 2
+        error = json.loads(result.stdout)
+        assert error["kind"] == "usage" and message in error["error"]
+    assert not (tmp_path / "snapshots").exists()

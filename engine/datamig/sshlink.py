@@ -72,16 +72,25 @@ class SSHLink:
         paramiko = _import_paramiko()
         config = self.config
         where = f"{config.user}@{config.host}:{config.port}"
+        passphrase = key_passphrase()
         try:
-            key = paramiko.PKey.from_path(config.key_file, key_passphrase())
-        except paramiko.PasswordRequiredException:
+            # bytes: cryptography's loaders, which from_path calls first, take no str
+            key = paramiko.PKey.from_path(
+                config.key_file, passphrase.encode("utf-8") if passphrase else None
+            )
+        except Exception as exc:
+            # the message names the file and the kind of problem, never key material;
+            # an encrypted key without a passphrase raises PasswordRequiredException
+            # (PEM) or TypeError (cryptography, OpenSSH format)
+            if passphrase is None and isinstance(
+                exc, (paramiko.PasswordRequiredException, TypeError)
+            ):
+                raise OffsiteError(
+                    f"key_file {config.key_file} is encrypted: set {PASSPHRASE_VARIABLE}"
+                ) from None
             raise OffsiteError(
-                f"key_file {config.key_file} is encrypted: set {PASSPHRASE_VARIABLE}"
-            ) from None
-        except (paramiko.SSHException, OSError, ValueError) as exc:
-            # the message names the file and the problem, never key material
-            raise OffsiteError(
-                f"key_file {config.key_file} cannot be loaded ({type(exc).__name__})"
+                f"key_file {config.key_file} cannot be loaded ({type(exc).__name__}; "
+                "a wrong passphrase or not a private key)"
             ) from None
         client = paramiko.SSHClient()
         try:

@@ -473,3 +473,34 @@ def test_a_wrong_file_in_a_partial_copy_is_found_by_the_far_end_and_sent_again(
     assert pushed["bytes_sent"] == total and pushed["bytes_resumed"] == 0
     assert far_sums(far, f"/srv/resend/{SITE}/{NAME}") == local_sums(big_snapshot)
     assert sorted(os.listdir(far.fs / "srv/resend" / SITE)) == [NAME]
+
+
+def test_an_encrypted_key_takes_its_passphrase_from_the_environment_only(
+    far, known_hosts, tmp_path
+):
+    key = tmp_path / "encrypted_key"
+    secret = "correct horse battery staple 7"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", secret, "-f", str(key)], check=True)
+    authorized = far.fs / "root/.ssh/authorized_keys"
+    authorized.write_text(authorized.read_text() + (tmp_path / "encrypted_key.pub").read_text())
+    config = make_config(tmp_path, far, known_hosts, "/srv/passphrase")
+    data = json.loads(config.read_text())
+    data["key_file"] = str(key)
+    config.write_text(json.dumps(data))
+
+    env = {k: v for k, v in os.environ.items() if k != "DATAMIG_OFFSITE_KEY_PASSPHRASE"}
+    command = [sys.executable, "-m", "datamig", "offsite", "list", "--site", SITE]
+    command += ["--config", str(config), "--json"]
+    without = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    assert without.returncode == 1
+    assert "is encrypted: set DATAMIG_OFFSITE_KEY_PASSPHRASE" in without.stderr
+    env["DATAMIG_OFFSITE_KEY_PASSPHRASE"] = secret
+    with_it = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    assert with_it.returncode == 0, with_it.stderr
+    assert json.loads(with_it.stdout)["snapshots"] == []
+    env["DATAMIG_OFFSITE_KEY_PASSPHRASE"] = "wrong"
+    wrong = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    assert wrong.returncode == 1 and "cannot be loaded" in wrong.stderr
+    for result in (without, with_it, wrong):
+        assert secret not in result.stdout + result.stderr
+        assert "PRIVATE KEY" not in result.stdout + result.stderr

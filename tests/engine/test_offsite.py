@@ -504,3 +504,61 @@ def test_an_encrypted_key_takes_its_passphrase_from_the_environment_only(
     for result in (without, with_it, wrong):
         assert secret not in result.stdout + result.stderr
         assert "PRIVATE KEY" not in result.stdout + result.stderr
+
+
+class _LyingFarEnd:
+    """A far end whose sha256sum never agrees: what push does when a copy cannot be made
+    right (no SSH needed to see the rounds)."""
+
+    def __init__(self) -> None:
+        self.uploads: list[tuple[str, int]] = []
+        self.sftp = self
+        self.files: dict[str, int] = {}
+
+    def makedirs(self, path: str) -> None:
+        pass
+
+    def chmod(self, path: str, mode: int) -> None:
+        pass
+
+    def is_dir(self, path: str) -> bool:
+        return False
+
+    def size(self, path: str):
+        return self.files.get(path)
+
+    def upload(self, local, remote, offset, total, sent) -> None:
+        self.uploads.append((remote.rsplit("/", 1)[1], offset))
+        self.files[remote] = total
+        sent(total - offset)
+
+    def sha256(self, directory, names):
+        return {name: "0" * 64 for name in names}
+
+    def rename(self, source, target) -> None:
+        raise AssertionError("a copy that never verified must not get its name")
+
+
+def test_a_copy_the_far_end_never_confirms_fails_after_bounded_rounds(tmp_path):
+    from datamig.offsite import SEND_ROUNDS, Offsite
+    from datamig.offsite_config import OffsiteConfig
+    from datamig.runtime.manifest import file_entry
+    from datamig.sshlink import OffsiteError
+
+    folder = tmp_path / NAME
+    folder.mkdir()
+    (folder / "a.py").write_text("a = 1\n")
+    (folder / "b.py").write_text("b = 2\n")
+    manifest = {
+        "format": 1,
+        "site": SITE,
+        "files": {n: file_entry(str(folder / n)) for n in ("a.py", "b.py")},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    config = OffsiteConfig(host="far", user="u", key_file="k", known_hosts="h", path="/b")
+    offsite = Offsite(config)
+    offsite.link = _LyingFarEnd()
+    with pytest.raises(OffsiteError, match=f"still differs after {SEND_ROUNDS} rounds: a.py, b.py"):
+        offsite.push(str(folder))
+    # round 1 sends everything (manifest.json last); rounds 2 and 3 send again from 0
+    assert offsite.link.uploads == [("a.py", 0), ("b.py", 0), ("manifest.json", 0)] * SEND_ROUNDS

@@ -39,6 +39,10 @@ def _faulty(output, **kwargs):
             stream.write("#")
     elif fault == "crash":  # the process dies, as on a power cut
         os._exit(9)
+    elif fault == "hang":  # until a timer's timeout sends SIGTERM
+        import time
+
+        time.sleep(60)
     return result
 
 
@@ -215,7 +219,7 @@ def write_failing_settings(tmp_path: Path) -> Path:
     return folder
 
 
-def faulty_run(db, snapshots, lock, now, folder, fault, witness):
+def faulty_run(db, snapshots, lock, now, folder, fault, witness, popen=False):
     env = {**db.env, "DATAMIG_TEST_FAULT": fault, "DATAMIG_TEST_WITNESS": str(witness)}
     command = [
         sys.executable,
@@ -236,6 +240,10 @@ def faulty_run(db, snapshots, lock, now, folder, fault, witness):
         now,
         "--json",
     ]
+    if popen:
+        return subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
     return subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
 
 
@@ -314,3 +322,29 @@ def test_bad_arguments_are_usage_errors(demo_db, tmp_path):
         error = json.loads(result.stdout)
         assert error["kind"] == "usage" and message in error["error"]
     assert not (tmp_path / "snapshots").exists()
+
+
+def test_sigterm_releases_the_lock_and_removes_the_temporary_folder(demo_db, tmp_path):
+    import signal
+    import time
+
+    folder = write_failing_settings(tmp_path)
+    snapshots = tmp_path / "snapshots"
+    lock = tmp_path / "site.lock"
+    witness = tmp_path / "witness.json"
+    run = faulty_run(
+        demo_db, snapshots, lock, "2026-11-24T03:00:00Z", folder, "hang", witness, popen=True
+    )
+    deadline = time.monotonic() + 30
+    while not witness.exists():
+        assert run.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    assert folder_names(snapshots / "scheduled") == {".tmp-20261124T030000Z"}
+    assert json.loads(lock.read_text())["pid"] == run.pid
+    run.send_signal(signal.SIGTERM)
+    out, err = run.communicate(timeout=30)
+    assert run.returncode == 1, err
+    record = json.loads(out)
+    assert record["outcome"] == "failed" and "SIGTERM" in record["reason"]
+    assert folder_names(snapshots / "scheduled") == set()
+    assert not lock.exists()

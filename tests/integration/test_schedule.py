@@ -119,6 +119,13 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     schedule = site_vars(SITE, **LOCAL_POLICY, **offsite_vars(far, FAR, **FAR_POLICY))
     key = schedule["datamig_offsite_key"]
 
+    # A systemd timer asked for where systemd does not run: refused, nothing written.
+    refused = run_playbook(
+        "playbooks/schedule.yml", [node], {**schedule, "datamig_schedule_timer": "systemd"}
+    )
+    assert refused.returncode != 0
+    assert "does not run systemd (no /run/systemd/system)" in refused.stdout, refused.stdout[-3000:]
+
     # Check mode: reports changes, makes none.
     checked = run_playbook("playbooks/schedule.yml", [node], schedule, args=["--check"])
     _assert_ok(checked)

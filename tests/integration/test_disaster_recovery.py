@@ -126,6 +126,34 @@ def test_recover_sqlite_site_from_the_offsite_copy(test_hosts):
     modes = node.run(f"find {ROOT_DIR}/snapshots/recovered -printf '%y %m\\n'", check=True)
     assert set(modes.stdout.splitlines()) <= {"d 700", "f 600"}, modes.stdout
 
+    # The default mode is unchanged: into a new database beside the live one, verified.
+    into_new = run_playbook(
+        "playbooks/restore.yml",
+        [node],
+        {**variables, "datamig_snapshot_dir": f"{ROOT_DIR}/snapshots/recovered/{name}"},
+    )
+    _assert_ok(into_new)
+    release = node.run(f"basename $(readlink {ROOT_DIR}/current)", check=True).stdout.strip()
+    assert exists(node, f"{ROOT_DIR}/shared/db/{SITE}-{release}.sqlite3")
+    assert _live_db(node) == LIVE_DB and live_checksums(node, ROOT_DIR) == before
+
+    # datamig_force: the rows of a live database that holds data are replaced (local copy).
+    node.run(
+        site_env_prefix(ROOT_DIR) + "venv/bin/python manage.py shell -c "
+        "'from contacts.models import Partner; Partner.objects.update(remarks=\"changed\")'",
+        check=True,
+    )
+    assert live_checksums(node, ROOT_DIR) != before
+    forced = run_playbook(
+        "playbooks/restore.yml",
+        [node],
+        {**recover, "datamig_snapshot_source": "local", "datamig_force": True},
+    )
+    _assert_ok(forced)
+    assert live_checksums(node, ROOT_DIR) == before
+    assert get(node, "/health") == health
+    _settled(node)
+
     # The on-demand off-site copy: the newest local snapshot (one taken now) is pushed.
     _assert_ok(run_playbook("playbooks/snapshot.yml", [node], variables))
     [newest] = [n for n in listing(node, f"{ROOT_DIR}/snapshots") if n[:1].isdigit()]

@@ -116,6 +116,19 @@ def test_recover_sqlite_site_from_the_offsite_copy(test_hosts):
     # A user's request meanwhile fails, and (SQLite) leaves an empty database file behind.
     assert get(node, "/health")[0] == 500
 
+    # A name the far end does not have, and check mode: refused / only checked, nothing changed.
+    missing = run_playbook(
+        "playbooks/restore.yml", [node], {**recover, "datamig_snapshot_name": "20991231T000000Z"}
+    )
+    assert missing.returncode != 0
+    assert f"no verified off-site copy 20991231T000000Z (the far end has: {name})" in missing.stdout
+    checked = run_playbook("playbooks/restore.yml", [node], recover, args=["--check"])
+    _assert_ok(checked)
+    assert "would restore" in checked.stdout
+    assert get(node, "/health")[0] == 500
+    assert not exists(node, f"{ROOT_DIR}/snapshots/recovered/{name}")
+    _settled(node)
+
     recovered = run_playbook("playbooks/restore.yml", [node], recover)
     _assert_ok(recovered)
     assert get(node, "/") == (200, "datamig-demo version 1")

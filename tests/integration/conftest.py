@@ -7,3 +7,4 @@ of ansible-test sanity, which also checks this tree) takes the fixture for an un
 from tests.hosts import fixtures
 
 test_host = fixtures.test_host
+test_hosts = fixtures.test_hosts

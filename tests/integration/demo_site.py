@@ -52,6 +52,7 @@ def site_vars(site: str, **extra: Any) -> dict[str, Any]:
         "datamig_base_python": "/usr/bin/python3",  # /root (pyenv) is private to the host
         "datamig_venv_inherit_site_packages": sysconfig.get_paths()["purelib"],
         "datamig_health_retries": 30,
+        "datamig_fleet_report_dir": str(ROOT / ".work" / "fleet-reports"),
         **extra,
     }
 

@@ -22,6 +22,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -75,12 +76,33 @@ def upgrade_vars(version: str) -> dict[str, Any]:
     }
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine spent busy since boot (every process: the controller,
+    its workers and ssh, and the test hosts' sshd, modules, pip, gunicorn)."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, dict[str, float]] = {}
+
+
 def timed_playbook(
-    playbook: str, inv: dict[str, Any], extra: dict[str, Any], args: list[str]
+    playbook: str, inv: dict[str, Any], extra: dict[str, Any], args: list[str], label: str = ""
 ) -> float:
     started = time.monotonic()
+    busy = busy_cpu_seconds()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run_playbook(playbook, inv, extra, args=args, timeout=3600)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if label:
+        CPU[label] = {
+            "machine_busy_cpu_seconds": round(busy_cpu_seconds() - busy, 1),
+            "controller_cpu_seconds": round(
+                after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime, 1
+            ),
+        }
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-6000:] + result.stderr[-3000:])
         raise SystemExit(f"{playbook} {' '.join(args)} failed (exit {result.returncode})")
@@ -124,11 +146,15 @@ def main(argv: list[str]) -> int:
 
         print("upgrading one site alone ...", file=sys.stderr)
         solo_seconds = timed_playbook(
-            "playbooks/upgrade.yml", inv, upgrade_vars("2"), ["-l", "solo"]
+            "playbooks/upgrade.yml", inv, upgrade_vars("2"), ["-l", "solo"], "solo"
         )
         print(f"upgrading the fleet of {len(fleet)} ...", file=sys.stderr)
         fleet_seconds = timed_playbook(
-            "playbooks/upgrade.yml", inv, upgrade_vars("2"), ["-l", ",".join(fleet), "-f", "12"]
+            "playbooks/upgrade.yml",
+            inv,
+            upgrade_vars("2"),
+            ["-l", ",".join(fleet), "-f", "12"],
+            "fleet",
         )
 
         per_site = {}
@@ -156,6 +182,7 @@ def main(argv: list[str]) -> int:
         "ratio": round(ratio, 2),
         "target_ratio": TARGET_RATIO,
         "met": ratio <= TARGET_RATIO,
+        "cpu": CPU,
         "sites": per_site,
     }
     markdown = "\n".join(
@@ -165,10 +192,16 @@ def main(argv: list[str]) -> int:
             f"{len(fleet)} sites on 2 servers vs 1 site alone, {options.rows} rows each, "
             f"{options.heavy_per_server} heavy job(s) per server, {os.cpu_count()} cores.",
             "",
-            "| run | wall seconds | ratio to one site |",
-            "|---|---|---|",
-            f"| one site alone | {solo_seconds:.1f} | 1.00 |",
-            f"| fleet of {len(fleet)} | {fleet_seconds:.1f} | {ratio:.2f} (target <= {TARGET_RATIO}) |",
+            "| run | wall seconds | ratio to one site | machine CPU s | controller CPU s |",
+            "|---|---|---|---|---|",
+            f"| one site alone | {solo_seconds:.1f} | 1.00 | {CPU['solo']['machine_busy_cpu_seconds']} "
+            f"| {CPU['solo']['controller_cpu_seconds']} |",
+            f"| fleet of {len(fleet)} | {fleet_seconds:.1f} | {ratio:.2f} (target <= {TARGET_RATIO}) "
+            f"| {CPU['fleet']['machine_busy_cpu_seconds']} | {CPU['fleet']['controller_cpu_seconds']} |",
+            "",
+            "CPU seconds: the whole machine busy during the run (the controller and both servers "
+            f"share its {os.cpu_count()} cores) and the controller's part (ansible-playbook, its "
+            "workers, ssh).",
             "",
             "| site | server | downtime s | rows restored | snapshot s | restore s |",
             "|---|---|---|---|---|---|",

@@ -146,7 +146,9 @@ def site_entry(site, server, report, warnings):
         "reason": report.get("reason") or None,
         "downtime_seconds": float(report.get("downtime_seconds") or 0.0),
         "rows_restored": report.get("rows_restored"),
-        "downtime_estimate_seconds": (report.get("rehearsal") or {}).get("downtime_estimate_seconds"),
+        "downtime_estimate_seconds": (report.get("rehearsal") or {}).get(
+            "downtime_estimate_seconds"
+        ),
         "warnings": list(warnings) + loss_warnings(report.get("losses")),
         "written": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     }

@@ -150,86 +150,16 @@ finished:
   sample: false
 """
 
-import datetime  # noqa: E402
-import fcntl  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible.module_utils.common.text.converters import to_native  # noqa: E402
-
-FINISH_STEP = "finish"
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def append_record(path, record):
-    """Append one JSON line to path: one write, under flock, fsync'ed."""
-    line = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
-    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-    created = not os.path.exists(path)
-    fd = os.open(path, flags, 0o640)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line  # a torn last line stays a line of its own
-        written = os.write(fd, line)
-        if written != len(line):
-            raise OSError(f"short write: {written} of {len(line)} bytes")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if created:
-        dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def read_records(path, warn):
-    """All parseable records of the journal, in file order."""
-    try:
-        with open(path, "rb") as handle:
-            lines = handle.read().split(b"\n")
-    except FileNotFoundError:
-        return []
-    records = []
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw.decode("utf-8"))
-        except ValueError:
-            record = None
-        if not isinstance(record, dict) or "run_id" not in record or "step" not in record:
-            warn(f"journal {path}: line {number} is not a record (a torn write?); skipped")
-            continue
-        records.append(record)
-    return records
-
-
-def summarise(records, run_id):
-    """The read result for run_id (default: the run of the last record)."""
-    if run_id is None and records:
-        run_id = records[-1]["run_id"]
-    run = [r for r in records if r["run_id"] == run_id]
-    steps = {}
-    for record in run:
-        steps[record["step"]] = record.get("status")
-    return dict(
-        records=run,
-        run_id=run_id if run else None,
-        last_step=run[-1]["step"] if run else None,
-        last_status=run[-1].get("status") if run else None,
-        steps=steps,
-        finished=any(
-            r["step"] == FINISH_STEP and r.get("status") in ("done", "failed") for r in run
-        ),
-    )
+from ansible_collections.datamig.site.plugins.module_utils.journal import (  # noqa: E402
+    append_record,
+    read_records,
+    summarise,
+    utc_now,
+)
 
 
 def main():

@@ -1,4 +1,4 @@
-"""Turn a run's results into the Markdown table of DESIGN.md section 10 and the ratios.
+"""Turn a run's results into the Markdown table (tools side by side) and the ratios.
 
 Everything here reads the results dictionary that run.py builds (and writes as JSON),
 so a saved JSON file can be rendered again: ``cd benchmarks && python -m dmbench.report results/NAME.json``.

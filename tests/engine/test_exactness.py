@@ -1,4 +1,4 @@
-"""Snapshot + restore gives back every table's content exactly (DESIGN.md section 4).
+"""Snapshot + restore gives back every table's content exactly (docs/design.md, the snapshot).
 
 The whole-database test compares per-table content checksums. Each case of section 4
 also has a test of its own that reads the stored column values (raw, as SQLite holds

@@ -1,4 +1,4 @@
-"""Deterministic nasty data for the test site (every case of DESIGN.md section 4)."""
+"""Deterministic nasty data for the test site (every case of docs/design.md, the snapshot)."""
 
 import datetime
 import random

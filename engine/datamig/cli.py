@@ -14,6 +14,7 @@ import subprocess
 import sys
 from typing import Any
 
+from . import __version__
 from .runtime.cli import (
     _Parser,
     add_loss_arguments,
@@ -33,6 +34,7 @@ from .schedule_cli import SCHEDULE_COMMANDS, add_schedule_parsers
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="datamig", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"datamig {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     snap = commands.add_parser("snapshot", help="write a snapshot (a Python dump) of a database")

@@ -35,7 +35,7 @@ def table_checksums(alias: str = "default") -> dict[str, dict[str, Any]]:
         consistent_read(connections[alias])
         content_types = content_type_keys(alias)
         for model in snapshot_models(alias):
-            columns = columns_of(model)
+            columns = columns_of(model, generated=True)
             encode = row_encoder(columns, content_types)
             json_columns = _canonical_json(columns)
             total = 0

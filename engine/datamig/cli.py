@@ -254,7 +254,7 @@ def _diff(args: argparse.Namespace) -> int:
     options = options_from(args, manifest.get("settings_module"))
     setup_django(options)
     namespace = load_restore_script(directory)
-    _plan, diff = plan_and_diff(manifest, list(args.allow_loss), namespace)
+    _plan, diff = plan_and_diff(manifest, list(args.allow_loss), namespace, options.database)
     data = diff.as_dict()
     if args.json:
         write_json(data)

@@ -28,6 +28,7 @@ from .values import (
     to_uuid,
     true,
 )
+from .raw import to_raw
 
 __all__ = [
     "Infinity",
@@ -45,6 +46,7 @@ __all__ = [
     "to_decimal",
     "to_duration",
     "to_json",
+    "to_raw",
     "to_time",
     "to_uuid",
     "true",

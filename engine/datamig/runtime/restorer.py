@@ -21,6 +21,7 @@ from .identity import site_identity
 from .losses import LostValues
 from .manifest import EDITABLE_FILES, require_valid
 from .migrations import Plan
+from .raw import refusals as raw_refusals
 from .report import MAX_ERRORS_KEPT, ModelReport, Progress, RestoreReport
 from .rows import RowMaker
 from .schema_diff import SchemaDiff, compare
@@ -186,7 +187,10 @@ def _current_tables(connection: Any) -> list[str]:
 
 
 def plan_and_diff(
-    manifest: dict[str, Any], allow_loss: list[str], namespace: dict[str, Any] | None = None
+    manifest: dict[str, Any],
+    allow_loss: list[str],
+    namespace: dict[str, Any] | None = None,
+    alias: str = "default",
 ) -> tuple[Plan, SchemaDiff]:
     """The migration plan from the snapshot's version to the code's, and what differs.
 
@@ -210,7 +214,18 @@ def plan_and_diff(
         sampler,
         loaded,
     )
+    _not_carried(manifest, diff, alias)
     return Plan.load(source_version, current["version"], module), diff
+
+
+def _not_carried(manifest: dict[str, Any], diff: SchemaDiff, alias: str) -> None:
+    """What the snapshot left alone (warnings) and values the target's vendor cannot
+    hold (blocking), so that ``datamig diff`` names them before any maintenance."""
+    from django.db import connections
+
+    for item in manifest.get("not_carried") or ():
+        diff.warnings.append(f"{item['model']} (table {item['table']}): {item['reason']}")
+    diff.blocking.extend(raw_refusals(manifest, connections[alias].vendor))
 
 
 SAMPLE_ROWS = 200
@@ -243,7 +258,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
 
     directory = namespace["SNAPSHOT_DIR"]
     manifest, verification = require_valid(directory, allow_edited=EDITABLE_FILES)
-    plan, diff = plan_and_diff(manifest, list(options.allow_loss), namespace)
+    plan, diff = plan_and_diff(manifest, list(options.allow_loss), namespace, options.database)
     if not diff.ok:
         raise RestoreFailed(
             "the snapshot does not fit the current code without losing data: "

@@ -59,20 +59,20 @@ def _ready_check(field: Any, connection: Any, name: str, env: dict[str, Any]) ->
     from django.conf import settings
 
     internal = value_field(field).get_internal_type()
-    env.update(_datetime=datetime.datetime, _date=datetime.date, _time=datetime.time)
-    env.update(_Decimal=decimal.Decimal, _UUID=uuid.UUID)
+    env.update(d__datetime=datetime.datetime, d__date=datetime.date, d__time=datetime.time)
+    env.update(d__Decimal=decimal.Decimal, d__UUID=uuid.UUID)
     if internal == "DecimalField" and connection.vendor != "sqlite":
-        return f"type({name}) is _Decimal"
+        return f"type({name}) is d__Decimal"
     if connection.vendor != "postgresql":
         return None
     if internal == "DateTimeField":
         if settings.USE_TZ:
-            return f"(type({name}) is _datetime and {name}.tzinfo is not None)"
-        return f"type({name}) is _datetime"
+            return f"(type({name}) is d__datetime and {name}.tzinfo is not None)"
+        return f"type({name}) is d__datetime"
     return {
-        "DateField": f"type({name}) is _date",
-        "TimeField": f"(type({name}) is _time and {name}.tzinfo is None)",
-        "UUIDField": f"type({name}) is _UUID",
+        "DateField": f"type({name}) is d__date",
+        "TimeField": f"(type({name}) is d__time and {name}.tzinfo is None)",
+        "UUIDField": f"type({name}) is d__UUID",
     }.get(internal)
 
 
@@ -143,9 +143,46 @@ def _passes_through(field: Any) -> bool:
     return cls.__module__.startswith("django.") and target.get_internal_type() in _PASS_THROUGH
 
 
+# Internal types whose values Django's own fields read and write; a snapshot carries
+# them as typed values (see datamig.snapshot.encoding).
+CORE_TYPES = _PASS_THROUGH | {
+    "DateTimeField",
+    "DateField",
+    "TimeField",
+    "DecimalField",
+    "UUIDField",
+    "BinaryField",
+    "DurationField",
+    "JSONField",
+}
+
+
+def stored_raw(field: Any) -> bool:
+    """True when the column's values are carried as the database driver returns them.
+
+    That is every column whose type Django's core fields do not describe (the
+    ``django.contrib.postgres`` fields, a third-party field with a column type of its
+    own, a field whose ``from_db_value`` returns an object of its own that no core field
+    stands in for): the value read without any converter is what the database stores,
+    so writing it back unchanged is exact by construction.
+    """
+    target = value_field(storage_field(field))
+    if getattr(target, "generated", False):
+        return False
+    if target.get_internal_type() not in CORE_TYPES:
+        return True
+    return (
+        not type(target).__module__.startswith("django.")
+        and hasattr(target, "from_db_value")
+        and storage_field(target) is target
+    )
+
+
 def table_fields(model: Any) -> list[Any]:
-    """The fields stored in the model's own table, in table order."""
-    return list(model._meta.local_concrete_fields)
+    """The fields a restore writes into the model's own table, in table order.
+
+    Generated columns (``GeneratedField``) are left out: the database computes them."""
+    return [f for f in model._meta.local_concrete_fields if not getattr(f, "generated", False)]
 
 
 class RowMaker:
@@ -159,32 +196,40 @@ class RowMaker:
         self.columns = [f.column for f in self.fields]
         self.attnames = [f.attname for f in self.fields]
         self.missing_seen: set[str] = set()
+        self.source = ""  # the generated function's code (see _compile)
         # The plain function, not a bound method: it is what create functions call.
         self.make = self._compile(connection)
 
     def _compile(self, connection: Any) -> Callable[..., tuple[Any, ...]]:
-        env: dict[str, Any] = {"_M": _MISSING, "_unknown": self._unknown, "_missing": self._fill}
+        """Generate ``make``. Its own names all contain "__", which no Django field
+        name can (fields.E002), so no field name collides with them."""
+        env: dict[str, Any] = {
+            "d__M": _MISSING,
+            "d__unknown": self._unknown,
+            "d__missing": self._fill,
+        }
         params, prologue, items = [], [], []
         for index, field in enumerate(self.fields):
-            name = f"v{index}"
-            params.append(f"{field.attname}=_M")
+            name = f"d__v{index}"
+            params.append(f"{field.attname}=d__M")
             prologue.append(f"    {name} = {field.attname}")
-            prologue.append(f"    if {name} is _M: {name} = _missing({index})")
-            if _passes_through(field):
+            prologue.append(f"    if {name} is d__M: {name} = d__missing({index})")
+            if _passes_through(field) or stored_raw(field):
                 items.append(name)
                 continue
-            env[f"p{index}"] = self._preparer(field, connection)
+            env[f"d__p{index}"] = self._preparer(field, connection)
             ready = _ready_check(field, connection, name, env)
             if ready:
-                items.append(f"{name} if {name} is None or {ready} else p{index}({name})")
+                items.append(f"{name} if {name} is None or {ready} else d__p{index}({name})")
             else:
-                items.append(f"None if {name} is None else p{index}({name})")
+                items.append(f"None if {name} is None else d__p{index}({name})")
         source = (
-            f"def make(*, {', '.join(params)}, **extra):\n"
-            "    if extra: _unknown(extra)\n"
+            f"def make(*, {', '.join(params)}, **d__extra):\n"
+            "    if d__extra: d__unknown(d__extra)\n"
             + "\n".join(prologue)
             + f"\n    return ({', '.join(items)},)\n"
         )
+        self.source = source
         exec(compile(source, f"<row maker {self.label}>", "exec"), env)
         return env["make"]
 

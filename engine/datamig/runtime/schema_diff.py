@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from .migrations import Plan
+from .rows import table_fields
 
 TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField"})
 
@@ -211,7 +212,7 @@ def _leftover_columns(
     None when no rows could be sampled."""
     if sample is None:
         return None
-    names = {f.attname for f in model._meta.local_concrete_fields}
+    names = {f.attname for f in table_fields(model)}
     leftover: set[str] = set()
     for row in sample:
         for out_label, out_row in plan.run(label, dict(row)):
@@ -230,7 +231,7 @@ def _compare_fields(
     allow_loss: list[str],
     leftovers: set[str] | None,
 ) -> None:
-    fields = {f.attname: f for f in model._meta.local_concrete_fields}
+    fields = {f.attname: f for f in table_fields(model)}
     labels = (item.model, model._meta.label)
     for name in fate.columns:
         if name in fields:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import datetime
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Callable
 
-from ..runtime.rows import storage_field, value_field
+from ..runtime.raw import RawValueError, encode_raw, kinds_in
+from ..runtime.rows import storage_field, stored_raw, table_fields, value_field
 
 Encoder = Callable[[Any], Any]
 
@@ -61,6 +63,20 @@ class Column:
     converter: str | None  # the restore.py function that reads it back
     content_type: bool = False  # a foreign key to ContentType, written as natural key
     json_text: bool = False  # read as the database's JSON text, not decoded
+    raw: bool = False  # read as the driver returns it (datamig.runtime.raw)
+    # raw columns: each kind of value seen -> the first such value, as written
+    kinds: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    def record(self, value: Any) -> Any:
+        """A raw value's JSON form, noting its kinds on the way."""
+        try:
+            encoded = encode_raw(value)
+        except RawValueError as exc:
+            raise RawValueError(f"field {self.field.name}: {exc}") from None
+        for kind in kinds_in(value):
+            if kind not in self.kinds:
+                self.kinds[kind] = encoded
+        return encoded
 
 
 def column_of(field: Any) -> Column:
@@ -69,6 +85,10 @@ def column_of(field: Any) -> Column:
     remote = getattr(field, "remote_field", None)
     if remote is not None and is_content_type(remote.model) and field.concrete:
         return Column(field, field.attname, None, "ct", content_type=True)
+    if stored_raw(field):
+        column = Column(field, field.attname, None, "to_raw", raw=True)
+        column.encoder = column.record
+        return column
     internal = value_field(storage_field(field)).get_internal_type()
     encoder, converter = _BY_TYPE.get(internal, (None, None))
     return Column(
@@ -80,8 +100,11 @@ def column_of(field: Any) -> Column:
     )
 
 
-def columns_of(model: Any) -> list[Column]:
-    return [column_of(f) for f in model._meta.local_concrete_fields]
+def columns_of(model: Any, generated: bool = False) -> list[Column]:
+    """The columns a snapshot writes; with ``generated``, also the generated columns
+    (the database computes them: a checksum reads them, a restore never writes them)."""
+    fields = model._meta.local_concrete_fields if generated else table_fields(model)
+    return [column_of(f) for f in fields]
 
 
 _PLAIN = (str, int, float, bool)

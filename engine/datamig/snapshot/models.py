@@ -74,3 +74,43 @@ def cycles_note(models: list[Any]) -> list[str]:
             notes.append(f"{model._meta.label} -> {names}")
         seen.add(model)
     return notes
+
+
+def left_alone(alias: str = "default") -> list[dict[str, str]]:
+    """What a snapshot does not carry, and why: tables of unmanaged models (the site
+    keeps them up itself) and columns of a model's table that no field describes."""
+    from django.apps import apps
+    from django.db import connections
+
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        found = []
+        for model in apps.get_models(include_auto_created=True):
+            meta = model._meta
+            if meta.proxy or meta.db_table not in tables:
+                continue
+            if not meta.managed:
+                found.append(
+                    {
+                        "model": meta.label,
+                        "table": meta.db_table,
+                        "reason": "unmanaged model (managed = False): its table is left alone",
+                    }
+                )
+                continue
+            if not meta.can_migrate(connection) or is_content_type(model):
+                continue
+            known = {f.column for f in meta.local_concrete_fields}
+            described = connection.introspection.get_table_description(cursor, meta.db_table)
+            unknown = sorted(c.name for c in described if c.name not in known)
+            if unknown:
+                found.append(
+                    {
+                        "model": meta.label,
+                        "table": meta.db_table,
+                        "reason": f"column(s) {', '.join(unknown)} that no field describes: "
+                        "left alone (a restore gives them their database default)",
+                    }
+                )
+    return sorted(found, key=lambda item: item["model"])

@@ -18,7 +18,7 @@ PAGE_ROWS = 5000
 def iter_rows(
     model: Any, columns: list[Column], alias: str, page: int = PAGE_ROWS
 ) -> Iterator[tuple]:
-    from django.db.models import ExpressionWrapper, F, TextField
+    from django.db.models import ExpressionWrapper, F, Field, TextField
     from django.db.models.functions import Cast
 
     from ..runtime.rows import storage_field
@@ -29,6 +29,10 @@ def iter_rows(
             key = f"datamig_json_{index}"
             annotations[key] = Cast(F(column.field.name), output_field=TextField())
             names.append(key)
+        elif column.raw:  # no converter at all: the driver's value
+            key = f"datamig_raw_{index}"
+            annotations[key] = ExpressionWrapper(F(column.field.name), output_field=Field())
+            names.append(key)
         elif storage_field(column.field) is not column.field:  # read as stored
             key = f"datamig_raw_{index}"
             plain = storage_field(column.field)
@@ -36,8 +40,11 @@ def iter_rows(
             names.append(key)
         else:
             names.append(column.attname)
-    pk_index = [c.attname for c in columns].index(model._meta.pk.attname)
-    query = model._base_manager.using(alias).order_by("pk")
+    attnames = [c.attname for c in columns]
+    # A composite primary key (Django 5.2) pages on its tuple of columns.
+    pk_fields = getattr(model._meta, "pk_fields", None) or [model._meta.pk]
+    pk_index = [attnames.index(f.attname) for f in pk_fields]
+    query = model._base_manager.using(alias).order_by(*(f.attname for f in pk_fields))
     if annotations:
         query = query.annotate(**annotations)
     query = query.values_list(*names)
@@ -48,7 +55,8 @@ def iter_rows(
         yield from rows
         if len(rows) < page:
             return
-        last = rows[-1][pk_index]
+        key = tuple(rows[-1][i] for i in pk_index)
+        last = key if len(key) > 1 else key[0]
 
 
 def content_type_keys(alias: str) -> dict[int, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 from .encoding import Column
@@ -70,6 +71,7 @@ null, true, false, NaN, Infinity = runtime.null, runtime.true, runtime.false, ru
 to_datetime, to_date, to_time = runtime.to_datetime, runtime.to_date, runtime.to_time
 to_decimal, to_uuid, to_bytes = runtime.to_decimal, runtime.to_uuid, runtime.to_bytes
 to_duration, to_json, ct = runtime.to_duration, runtime.to_json, runtime.ct
+to_raw = runtime.to_raw  # values carried as the database stores them
 
 '''
 
@@ -92,16 +94,50 @@ def create_name(model: Any) -> str:
     return f"create_{model._meta.app_label}_{model._meta.model_name}"
 
 
-def create_function(model: Any, columns: list[Column]) -> str:
-    params = ", ".join(c.attname for c in columns)
+def parameter_name(attname: str, taken: set[str]) -> str:
+    """The create function's parameter for a column: its attname, unless that is a
+    name restore.py itself defines (the parameter would hide it inside the function)
+    or a Python keyword; then the attname and "_", which no field name can be
+    (fields.E001: no field name ends with an underscore)."""
+    if attname in taken or keyword.iskeyword(attname):
+        return f"{attname}_"
+    return attname
+
+
+def create_function(model: Any, columns: list[Column], taken: set[str] = frozenset()) -> str:
+    names = [parameter_name(c.attname, taken) for c in columns]
     args = []
-    for column in columns:
-        value = f"{column.converter}({column.attname})" if column.converter else column.attname
-        args.append(f"        {column.attname}={value},")
+    for column, name in zip(columns, names):
+        value = f"{column.converter}({name})" if column.converter else name
+        if keyword.iskeyword(column.attname):
+            args.append(f"        **{{{column.attname!r}: {value}}},")
+        else:
+            args.append(f"        {column.attname}={value},")
     body = "\n".join(args)
     return (
-        f"def {create_name(model)}({params}):\n    return {variable_name(model)}(\n{body}\n    )\n"
+        f"def {create_name(model)}({', '.join(names)}):\n"
+        f"    return {variable_name(model)}(\n{body}\n    )\n"
     )
+
+
+def module_names(header: str, entries: list[tuple[Any, list[Column], list[str]]]) -> set[str]:
+    """Every name restore.py binds at module level: a create function's parameter of
+    the same name would hide it (a converter, a model variable, ``loader`` ...)."""
+    import ast
+
+    names = {"LOAD", "main", "loader", "SNAPSHOT_DIR"}
+    for statement in ast.parse(header).body:
+        if isinstance(statement, ast.FunctionDef):  # its locals are its own
+            names.add(statement.name)
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+    for model, _columns, _files in entries:
+        names.update((variable_name(model), create_name(model)))
+    return names
 
 
 def render(
@@ -118,12 +154,13 @@ def render(
             format=meta["format"],
         )
     ]
+    taken = module_names(parts[0], entries)
     parts.append("# The models, as the current code defines them.\n")
     for model, _columns, _files in entries:
         parts.append(f"{variable_name(model)} = runtime.model({model._meta.label!r})\n")
     parts.append("\n")
     for model, columns, _files in entries:
-        parts.append("\n" + create_function(model, columns) + "\n")
+        parts.append("\n" + create_function(model, columns, taken) + "\n")
     if cycles:
         parts.append(
             "\n# Loaded before a model they point to (foreign-key cycles; constraints are\n"

@@ -25,7 +25,7 @@ from ..runtime.manifest import FORMAT_VERSION, MANIFEST_NAME, file_entry
 from ..runtime.report import Progress
 from . import script
 from .encoding import Column, columns_of, row_encoder
-from .models import cycles_note, snapshot_models
+from .models import cycles_note, left_alone, snapshot_models
 from .reader import consistent_read, content_type_keys, iter_rows
 
 ROWS_PER_FILE = 20_000
@@ -176,6 +176,7 @@ def take_snapshot(
             models = snapshot_models(alias)
             cycles = cycles_note(models)
             content_types = content_type_keys(alias)
+            meta["not_carried"] = left_alone(alias)
             for model in models:
                 columns, files, count = _write_model(
                     folder, model, alias, content_types, rows_per_file, progress
@@ -192,6 +193,9 @@ def take_snapshot(
                         "files": files,
                     }
                 )
+                raw = {c.attname: c.kinds for c in columns if c.raw}
+                if raw:  # what kinds of values each raw column holds (runtime/raw.py)
+                    manifest_models[-1]["raw"] = raw
         _copy_runtime(folder)
         with _open_private(os.path.join(folder, "restore.py")) as stream:
             stream.write(script.render(meta, entries, cycles))

@@ -1,0 +1,1 @@
+"""The model catalogue: what real Django projects use, each case filled by fill.py."""

@@ -1,0 +1,1 @@
+"""django.contrib.postgres fields: PostgreSQL only (required_db_vendor)."""

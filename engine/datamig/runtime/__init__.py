@@ -12,6 +12,7 @@ from typing import Any
 
 from .cli import Options, fail, parse_args, reserve_stdout_for_json, setup_django, succeed
 from .errors import DatamigError
+from .raw import to_raw
 from .values import (
     Infinity,
     NaN,
@@ -28,7 +29,6 @@ from .values import (
     to_uuid,
     true,
 )
-from .raw import to_raw
 
 __all__ = [
     "Infinity",

@@ -28,6 +28,9 @@ PORTABLE_KINDS = frozenset(
 )
 
 
+_INET = (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Network, ipaddress.IPv6Network)
+
+
 class RawValueError(TypeError):
     """A driver value of a type no kind describes: it cannot be written exactly."""
 
@@ -59,9 +62,7 @@ def kind_of(value: Any) -> str:
         return "list"
     if isinstance(value, dict):
         return "dict"
-    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)) or isinstance(
-        value, (ipaddress.IPv4Network, ipaddress.IPv6Network)
-    ):
+    if isinstance(value, _INET):
         return "inet"
     if hasattr(value, "isempty") and hasattr(value, "lower") and hasattr(value, "upper"):
         return "range"

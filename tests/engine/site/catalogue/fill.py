@@ -100,7 +100,6 @@ def fill(rows: int = 30) -> None:
 
 def _fill_postgres(rows: int) -> None:
     from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRange
-
     from pgcatalogue.models import Arrays, Tagging
 
     for i in range(rows):

@@ -32,7 +32,9 @@ def read_counter(connection: Any, model: Any) -> int | None:
             row = cursor.fetchone()
             return None if row is None else int(row[0])
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)", [connection.ops.quote_name(table), column]
+            )
             sequence = cursor.fetchone()[0]
             if sequence is None:
                 return None
@@ -68,7 +70,9 @@ def raise_counter(connection: Any, model: Any, last: int) -> None:
             elif int(row[0]) < last:
                 cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
         elif connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)", [connection.ops.quote_name(table), column]
+            )
             sequence = cursor.fetchone()[0]
             if sequence is not None:
                 cursor.execute(

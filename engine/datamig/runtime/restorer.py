@@ -223,9 +223,29 @@ def _not_carried(manifest: dict[str, Any], diff: SchemaDiff, alias: str) -> None
     hold (blocking), so that ``datamig diff`` names them before any maintenance."""
     from django.db import connections
 
+    connection = connections[alias]
     for item in manifest.get("not_carried") or ():
         diff.warnings.append(f"{item['model']} (table {item['table']}): {item['reason']}")
-    diff.blocking.extend(raw_refusals(manifest, connections[alias].vendor))
+    for entry in manifest["models"]:
+        if entry["rows"] and not _has_table_in(entry["model"], connection):
+            diff.blocking.append(
+                f"{entry['model']}: the current code keeps this model out of a "
+                f"{connection.vendor} database (required_db_vendor, required_db_features or a "
+                f"router): its {entry['rows']} rows cannot be restored there"
+            )
+    diff.blocking.extend(raw_refusals(manifest, connection.vendor))
+
+
+def _has_table_in(label: str, connection: Any) -> bool:
+    """False when the current code has the model but never migrates it into
+    ``connection`` (a model it lacks is the schema diff's business)."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return True
+    return bool(model._meta.can_migrate(connection))
 
 
 SAMPLE_ROWS = 200
@@ -431,6 +451,8 @@ def _load_all(
     for label, create, files in namespace["LOAD"]:
         entry = ModelReport(label=label, table="", expected=expected.get(label, 0))
         report.models.append(entry)
+        if not plan.touches(label) and not _has_table_in(label, tables.target.connection):
+            continue  # no rows (the diff refused any): the target has no table for it
         if plan.touches(label):
             default = None
             stand_in = make_router(label, plan, tables, losses)

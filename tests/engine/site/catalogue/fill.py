@@ -55,7 +55,7 @@ def fill(rows: int = 30) -> None:
         Order.objects.create(group=i % 5, where=f"w{i}", user=f"u{i}")
         Wider.objects.create(label=f"wide {i}")
         Grade.objects.create(student=i % 7, term=f"t{i}", mark=i * 3)
-    Everything.objects.filter(code="Code-1").update(from_db=-5)
+    Everything.objects.filter(code="Code-1").update(by_database=-5)
     for b in range(4):
         book = Book.objects.create(title=f"Book {b}")
         for c in (3, 1, 2):
@@ -111,7 +111,7 @@ def _fill_postgres(rows: int) -> None:
             grid=None if empty else [[decimal.Decimal("1.500"), decimal.Decimal(i)]] * 2,
             attributes=None if empty else {"k": str(i), "empty": "", "none": None},
             ages=None if i % 4 == 0 else NumericRange(i, i + 10 if i % 3 else None),
-            amounts=NumericRange(decimal.Decimal("0.5"), decimal.Decimal(i), "[]"),
+            amounts=NumericRange(decimal.Decimal("0.5"), decimal.Decimal(i) + 1, "[]"),
             during=None
             if empty
             else DateTimeTZRange(

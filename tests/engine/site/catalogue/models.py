@@ -25,7 +25,7 @@ class Everything(Stamped):
     maybe = models.IntegerField(null=True, blank=True)
     blank_text = models.TextField(blank=True)
     null_text = models.TextField(null=True)
-    from_db = models.IntegerField(db_default=42)
+    by_database = models.IntegerField(db_default=42)
     select = models.IntegerField(db_column="select", default=0)
     mixed = models.CharField(db_column="MixedCase Column", max_length=10, default="")
     point = PointField(null=True)
@@ -34,7 +34,7 @@ class Everything(Stamped):
         expression=Lower("code"), output_field=models.CharField(max_length=20), db_persist=True
     )
     twice = models.GeneratedField(
-        expression=F("from_db") * 2, output_field=models.IntegerField(), db_persist=True
+        expression=F("by_database") * 2, output_field=models.IntegerField(), db_persist=True
     )
 
     class Meta:

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ("maybe", models.IntegerField(blank=True, null=True)),
                 ("blank_text", models.TextField(blank=True)),
                 ("null_text", models.TextField(null=True)),
-                ("from_db", models.IntegerField(db_default=42)),
+                ("by_database", models.IntegerField(db_default=42)),
                 ("select", models.IntegerField(db_column="select", default=0)),
                 (
                     "mixed",
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
                     models.GeneratedField(
                         db_persist=True,
                         expression=django.db.models.expressions.CombinedExpression(
-                            models.F("from_db"), "*", models.Value(2)
+                            models.F("by_database"), "*", models.Value(2)
                         ),
                         output_field=models.IntegerField(),
                     ),

@@ -52,6 +52,12 @@ print(json.dumps(result))
 """
 
 
+GENERATED = """
+from catalogue.models import Everything
+print(json.dumps(list(Everything.objects.order_by('pk').values_list('pk', 'code_lower', 'twice'))))
+"""
+
+
 def fill_catalogue(db: Database) -> None:
     db.create_empty()
     django_script(
@@ -94,6 +100,9 @@ def test_catalogue_round_trips_with_identical_checksums(databases, tmp_path, ven
     target = catalogue_db(databases, vendor, "target")
     report = restore_report(snap, target)
     assert checksums(target) == expected
+    generated = json.loads(django_script(target, GENERATED).stdout)
+    assert generated == json.loads(django_script(source, GENERATED).stdout)
+    assert [1, "code-0", 84] in generated and [2, "code-1", -10] in generated
     warnings = "\n".join(report["warnings"])
     assert "catalogue.Legacy (table catalogue_legacy): unmanaged model" in warnings
     assert "catalogue.Wider (table catalogue_wider): column(s) unknown_flag" in warnings

@@ -58,6 +58,15 @@ print(json.dumps(list(Everything.objects.order_by('pk').values_list('pk', 'code_
 """
 
 
+# The third-party fields' own Python values, as the application sees them (decrypted
+# secrets, Money, PhoneNumber, Country, enum members).
+THIRDPARTY = """
+from thirdparty.models import Shop
+print(json.dumps([[repr(getattr(shop, f.attname)) for f in Shop._meta.fields]
+                  for shop in Shop.objects.order_by('pk')]))
+"""
+
+
 def fill_catalogue(db: Database) -> None:
     db.create_empty()
     django_script(
@@ -103,6 +112,10 @@ def test_catalogue_round_trips_with_identical_checksums(databases, tmp_path, ven
     generated = json.loads(django_script(target, GENERATED).stdout)
     assert generated == json.loads(django_script(source, GENERATED).stdout)
     assert [1, "code-0", 84] in generated and [2, "code-1", -10] in generated
+    shops = json.loads(django_script(target, THIRDPARTY).stdout)
+    assert shops == json.loads(django_script(source, THIRDPARTY).stdout)
+    assert "'secret 1 ünï'" in shops[1] and "Money('1.99', 'USD')" in shops[1]
+    assert "<Size.LARGE: 2>" in shops[1] and "Country(code='EE')" in shops[1]
     warnings = "\n".join(report["warnings"])
     assert "catalogue.Legacy (table catalogue_legacy): unmanaged model" in warnings
     assert "catalogue.Wider (table catalogue_wider): column(s) unknown_flag" in warnings

@@ -96,6 +96,9 @@ def fill(rows: int = 30) -> None:
         cursor.execute("UPDATE catalogue_wider SET unknown_flag = id")
     if connection.vendor == "postgresql":
         _fill_postgres(rows)
+    from thirdparty.fill import fill as fill_thirdparty
+
+    fill_thirdparty(rows)
 
 
 def _fill_postgres(rows: int) -> None:

@@ -1,0 +1,1 @@
+"""Field classes from PyPI that real sites use (pinned in requirements/dev.txt)."""

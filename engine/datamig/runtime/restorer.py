@@ -23,7 +23,7 @@ from .manifest import EDITABLE_FILES, require_valid
 from .migrations import Plan
 from .raw import refusals as raw_refusals
 from .report import MAX_ERRORS_KEPT, ModelReport, Progress, RestoreReport
-from .rows import RowMaker
+from .rows import RowMaker, migrated_into
 from .schema_diff import SchemaDiff, compare
 from .secrets import shown
 
@@ -180,7 +180,7 @@ def _current_tables(connection: Any) -> list[str]:
         meta = model._meta
         if meta.proxy or not meta.managed or meta.db_table == "django_content_type":
             continue
-        if not model._meta.can_migrate(connection):
+        if not migrated_into(model, connection):
             continue
         tables.append(meta.db_table)
     return sorted(set(tables))
@@ -245,7 +245,7 @@ def _has_table_in(label: str, connection: Any) -> bool:
         model = apps.get_model(label)
     except LookupError:
         return True
-    return bool(model._meta.can_migrate(connection))
+    return migrated_into(model, connection)
 
 
 SAMPLE_ROWS = 200

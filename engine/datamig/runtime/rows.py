@@ -178,6 +178,17 @@ def stored_raw(field: Any) -> bool:
     )
 
 
+def migrated_into(model: Any, connection: Any) -> bool:
+    """True when ``migrate`` gives the model a table in that database: its vendor and
+    features allow it (``required_db_vendor``, ``required_db_features``) and so do the
+    site's database routers (a model routed to another alias has no table here)."""
+    from django.db import router
+
+    return bool(
+        model._meta.can_migrate(connection) and router.allow_migrate_model(connection.alias, model)
+    )
+
+
 def table_fields(model: Any) -> list[Any]:
     """The fields a restore writes into the model's own table, in table order.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..runtime.rows import migrated_into
+
 
 def is_content_type(model: Any) -> bool:
     meta = model._meta
@@ -26,7 +28,7 @@ def snapshot_models(alias: str = "default") -> list[Any]:
         meta = model._meta
         if meta.proxy or not meta.managed or is_content_type(model):
             continue
-        if not meta.can_migrate(connection):
+        if not migrated_into(model, connection):
             continue
         chosen.append(model)
     return load_order(chosen)
@@ -99,7 +101,7 @@ def left_alone(alias: str = "default") -> list[dict[str, str]]:
                     }
                 )
                 continue
-            if not meta.can_migrate(connection) or is_content_type(model):
+            if not migrated_into(model, connection) or is_content_type(model):
                 continue
             known = {f.column for f in meta.local_concrete_fields}
             described = connection.introspection.get_table_description(cursor, meta.db_table)

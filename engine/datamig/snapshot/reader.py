@@ -66,7 +66,12 @@ def content_type_keys(alias: str) -> dict[int, list[str]]:
     if not apps.is_installed("django.contrib.contenttypes"):
         return {}
     from django.contrib.contenttypes.models import ContentType
+    from django.db import connections
 
+    from ..runtime.rows import migrated_into
+
+    if not migrated_into(ContentType, connections[alias]):  # routed to another database
+        return {}
     rows = ContentType.objects.using(alias).values_list("pk", "app_label", "model")
     return {pk: [app_label, name] for pk, app_label, name in rows}
 

@@ -1,0 +1,1 @@
+"""A custom user model (AUTH_USER_MODEL = "accounts.User")."""

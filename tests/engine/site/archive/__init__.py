@@ -1,0 +1,1 @@
+"""Models that live in the database alias "other" (testsite.routers.ArchiveRouter)."""

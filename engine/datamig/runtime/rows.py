@@ -154,6 +154,8 @@ CORE_TYPES = _PASS_THROUGH | {
     "BinaryField",
     "DurationField",
     "JSONField",
+    "FileField",  # the stored name, a string
+    "ImageField",
 }
 
 

@@ -104,8 +104,9 @@ def left_alone(alias: str = "default") -> list[dict[str, str]]:
             if not migrated_into(model, connection) or is_content_type(model):
                 continue
             known = {f.column for f in meta.local_concrete_fields}
-            described = connection.introspection.get_table_description(cursor, meta.db_table)
-            unknown = sorted(c.name for c in described if c.name not in known)
+            # the columns the table has (cheaper than the introspection's description)
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(meta.db_table)} WHERE 1 = 0")
+            unknown = sorted(c[0] for c in cursor.description if c[0] not in known)
             if unknown:
                 found.append(
                     {

@@ -120,12 +120,6 @@ def write_app(folder: Path, names: list[str]) -> Site:
 @pytest.fixture(scope="module")
 def generated_names(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every identifier of the code generated for the catalogue, as field names."""
-    import django
-    from django.conf import settings
-
-    if not settings.configured:
-        settings.configure()
-        django.setup()
     folder = tmp_path_factory.mktemp("catalogue")
     catalogue = Database("sqlite", str(folder / "catalogue.sqlite3"), site=CATALOGUE)
     fill_catalogue(catalogue)

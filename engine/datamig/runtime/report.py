@@ -54,6 +54,7 @@ class RestoreReport:
     tables: dict[str, int] = field(default_factory=dict)
     losses: dict[str, Any] = field(default_factory=dict)
     migrators: list[dict[str, Any]] = field(default_factory=list)
+    content_types: dict[str, Any] | None = None  # ids kept, added, stale (content_types.py)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
 
@@ -75,6 +76,7 @@ class RestoreReport:
             "tables": self.tables,
             "losses": self.losses,
             "migrators": self.migrators,
+            "content_types": self.content_types,
             "warnings": self.warnings,
         }
 

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable
 
 from . import values
+from .content_types import content_type_model, keep_ids, model_renames
 from .counters import raise_counter
 from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
 from .datafiles import first_rows, run_file
@@ -296,6 +297,11 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     # pending (deferred) trigger events.
                     rebuild = target.suspend_indexes_and_foreign_keys(_current_tables(connection))
                     target.delete_rows(cleared)
+                    kept = keep_ids(
+                        target, manifest.get("content_types"), model_renames(plan.steps)
+                    )
+                    if kept is not None:
+                        values.use_content_types(kept.ids)
                     tables = Tables(target, lambda: None)
                     _load_all(namespace, plan, tables, losses, expected, report, progress, swapped)
                     _rebuild(target, rebuild)
@@ -308,7 +314,12 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     if checks_off:
                         connection.enable_constraint_checking()
                 _check_counts(target, tables, report)
-                target.reset_sequences(loaded)
+                target.reset_sequences(
+                    loaded + ([content_type_model()] if kept is not None else [])
+                )
+                if kept is not None:
+                    report.content_types = kept.as_dict()
+                    report.warnings.extend(kept.warnings())
                 counters = _counters(manifest, plan)
                 if connection.vendor != "mysql":  # on MySQL it is DDL: after the commit
                     _raise_counters(connection, counters)

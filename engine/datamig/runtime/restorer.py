@@ -18,6 +18,7 @@ from .counters import raise_counter
 from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
 from .datafiles import first_rows, run_file
 from .errors import DatamigError, RestoreFailed, TargetNotEmpty
+from .filling import Fillers, parse_given, snapshot_columns
 from .identity import site_identity
 from .losses import LostValues
 from .manifest import EDITABLE_FILES, require_valid
@@ -91,10 +92,16 @@ class TableBatch:
 class Tables:
     """One batch per target model; row makers built once per model."""
 
-    def __init__(self, target: SiteDatabase, on_written: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        target: SiteDatabase,
+        on_written: Callable[[], None],
+        prepare: Callable[[RowMaker], None] | None = None,
+    ) -> None:
         self.target = target
         self.batches: dict[str, TableBatch] = {}
         self.on_written = on_written
+        self.prepare = prepare  # e.g. fillers of new required fields (filling.py)
 
     def batch(self, label: str) -> TableBatch:
         found = self.batches.get(label)
@@ -107,9 +114,10 @@ class Tables:
                 raise RestoreFailed(
                     f"rows were made for model {label}, which the current code does not have"
                 ) from None
-            found = TableBatch(
-                self.target, RowMaker(model, self.target.connection), lambda: self.on_written()
-            )
+            maker = RowMaker(model, self.target.connection)
+            if self.prepare is not None:
+                self.prepare(maker)
+            found = TableBatch(self.target, maker, lambda: self.on_written())
             self.batches[label] = found
         return found
 
@@ -252,6 +260,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
             + " (see datamig diff; write a migrator, or pass --allow-loss app.Model[.field])"
         )
     plan.allow_losses(diff.allowed_losses())
+    fillers = Fillers(snapshot_columns(manifest, plan), parse_given(options.set_values))
     target = SiteDatabase(options.database)
     report = RestoreReport(snapshot=directory, database=str(target.name), vendor=target.vendor)
     report.warnings.extend(diff.warnings)
@@ -302,7 +311,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     )
                     if kept is not None:
                         values.use_content_types(kept.ids)
-                    tables = Tables(target, lambda: None)
+                    tables = Tables(target, lambda: None, fillers.prepare)
                     _load_all(namespace, plan, tables, losses, expected, report, progress, swapped)
                     _rebuild(target, rebuild)
                     if checks_off:
@@ -332,6 +341,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
         report.tables = {b.maker.table: b.written for b in tables.batches.values()}
         report.losses = losses.as_dict()
         report.migrators = plan.describe()
+        report.filled = fillers.report()
         report.seconds = time.monotonic() - report.started
     except BaseException:
         losses.discard()  # nothing was restored, so nothing was lost

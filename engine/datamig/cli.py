@@ -147,6 +147,8 @@ def _passthrough(args: argparse.Namespace) -> list[str]:
         out.append("--flush")
     for item in args.allow_loss:
         out += ["--allow-loss", item]
+    for item in args.set_values:
+        out += ["--set", item]
     if args.lost_values:
         out += ["--lost-values", os.path.abspath(args.lost_values)]
     if args.json:

@@ -122,6 +122,17 @@ class DatamigCLI:
             args += ["--allow-loss", item]
         return args
 
+    @staticmethod
+    def set_args(values):
+        """``{"app.Model.field": value}`` -> ``--set app.Model.field=value`` each, in name
+        order; booleans as Python spells them (the field's to_python reads them)."""
+        args = []
+        for name in sorted(values or {}):
+            value = values[name]
+            text = "" if value is None else str(value)
+            args += ["--set", f"{name}={text}"]
+        return args
+
     def command(self, name, *args):
         return [self.python, "-m", "datamig", name, *args, "--json"]
 

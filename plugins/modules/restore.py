@@ -36,6 +36,14 @@ options:
     type: list
     elements: str
     default: []
+  set_values:
+    description:
+      - Values of new required fields, as C(app.Model.field) to value (C(datamig restore
+        --set)). Each restored row gets it; without one, a new required field without a
+        default gets what the model's own code gives (C(full_clean()), C(pre_save())), and
+        the restore fails, naming the field, where that code gives none.
+    type: dict
+    default: {}
   lost_values:
     description:
       - The file (JSON lines, mode 0600) that receives every value not restored. Written only
@@ -77,6 +85,8 @@ EXAMPLES = r"""
     src: "{{ snapshot.directory }}"
     allow_loss:
       - contacts.Partner.fax
+    set_values:
+      contacts.Partner.country: BE
     lost_values: /srv/mysite/snapshots/{{ upgrade_stamp }}-lost-values.jsonl
   register: restored
 
@@ -161,6 +171,20 @@ migrators:
   type: list
   elements: dict
   sample: []
+filled:
+  description: New required fields without a default that the restore filled, as
+    C(app.Model.field) to counts - rows, by O(set_values), by the model's own code, and
+    text fields left empty.
+  returned: success, not in check mode
+  type: dict
+  sample: {"stock.Box.weight": {"rows": 3, "by_set": 3, "by_model": 0, "empty_text": 0}}
+content_types:
+  description: Content types kept with the snapshot's ids, those of new models (ids after
+    them) and those of models the code no longer has (kept, as Django keeps them); null
+    for a snapshot that did not record them.
+  returned: success, not in check mode
+  type: dict
+  sample: {"kept": 42, "added": [], "stale": []}
 schema_diff:
   description: What differs between the snapshot and the current code (the JSON of
     C(datamig diff), see M(datamig.site.diff)).
@@ -210,6 +234,7 @@ def preview(cli, src, params):
 
 def restore(cli, src, params):
     args = [src, *cli.django_args(), *cli.loss_args(params["allow_loss"])]
+    args += cli.set_args(params["set_values"])
     if params["flush"]:
         args.append("--flush")
     args += ["--lost-values", cli.path(params["lost_values"]) or default_lost_values(src)]
@@ -235,6 +260,7 @@ def main():
         src=dict(type="path", required=True),
         flush=dict(type="bool", default=False),
         allow_loss=dict(type="list", elements="str", default=[]),
+        set_values=dict(type="dict", default={}),
         lost_values=dict(type="path"),
     )
     argument_spec.update(heavy_argument_spec())

@@ -326,3 +326,59 @@ def test_restore_into_postgresql_is_identical(
     assert report["rows"] == manifest["total_rows"]
     restored = site.datamig("checksum", **pg)["tables"]
     assert not _differences(source_checksums, restored), _differences(source_checksums, restored)
+
+
+def _identity_tables(path: str) -> dict[str, list[tuple[Any, ...]]]:
+    """django_content_type and auth_permission (where the site has it) as stored, ids
+    and all: not by natural key."""
+    conn = sqlite3.connect(path)
+    try:
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        found = {
+            "types": conn.execute(
+                "SELECT id, app_label, model FROM django_content_type ORDER BY id"
+            ).fetchall()
+        }
+        if "auth_permission" in present:
+            found["permissions"] = conn.execute(
+                "SELECT id, content_type_id, codename, name FROM auth_permission ORDER BY id"
+            ).fetchall()
+        return found
+    finally:
+        conn.close()
+
+
+def test_same_code_restore_keeps_every_content_type_id(
+    site: LinoSite, source: str, snapshot: tuple[Path, dict[str, Any]], workdir: Path
+) -> None:
+    """Into a new database, and into one whose content types were numbered in another
+    order before the restore (reversed, with gaps): the ids are the source's."""
+    folder, _manifest = snapshot
+    expected = _identity_tables(source)
+    assert len(expected["types"]) > 50, expected  # Lino Così has many models
+    target = str(workdir / "identity.sqlite3")
+    site.datamig("restore", str(folder), "--database-name", target, name=target)
+    assert _identity_tables(target) == expected
+
+    # The same database emptied (migrated, no rows), its content types made anew in
+    # reversed order with other ids, as another history of migrate would have.
+    conn = sqlite3.connect(target)
+    try:
+        keys = conn.execute("SELECT app_label, model FROM django_content_type ORDER BY id")
+        keys = keys.fetchall()
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        for (table,) in tables:
+            if table not in ("django_migrations", "sqlite_sequence"):
+                conn.execute(f'DELETE FROM "{table}"')
+        for index, (app, model) in enumerate(reversed(keys)):
+            conn.execute(
+                "INSERT INTO django_content_type (id, app_label, model) VALUES (?, ?, ?)",
+                (1000 + 2 * index, app, model),
+            )
+        conn.commit()
+    finally:
+        conn.close()
+    assert _identity_tables(target)["types"] != expected["types"]
+    site.datamig("restore", str(folder), "--database-name", target, name=target)
+    assert _identity_tables(target) == expected
+    Path(target).unlink()

@@ -23,6 +23,7 @@ class Options:
     progress: bool = False
     allow_loss: list[str] = field(default_factory=list)
     lost_values: str | None = None
+    set_values: list[str] = field(default_factory=list)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +48,15 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON result on stdout")
     add_loss_arguments(parser)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="set_values",
+        metavar="APP.MODEL.FIELD=VALUE",
+        help="the value of a new required field for every restored row "
+        "(before the model's own code is asked for one)",
+    )
     parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -89,6 +99,7 @@ def options_from(args: argparse.Namespace, default_settings: str | None) -> Opti
         progress=progress,
         allow_loss=list(getattr(args, "allow_loss", []) or []),
         lost_values=getattr(args, "lost_values", None),
+        set_values=list(getattr(args, "set_values", []) or []),
     )
 
 

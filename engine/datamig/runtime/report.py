@@ -54,6 +54,9 @@ class RestoreReport:
     tables: dict[str, int] = field(default_factory=dict)
     losses: dict[str, Any] = field(default_factory=dict)
     migrators: list[dict[str, Any]] = field(default_factory=list)
+    # app.Model.field -> rows filled: by --set, by the model's code, '' (filling.py)
+    filled: dict[str, dict[str, int]] = field(default_factory=dict)
+    content_types: dict[str, Any] | None = None  # ids kept, added, stale (content_types.py)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
 
@@ -75,6 +78,8 @@ class RestoreReport:
             "tables": self.tables,
             "losses": self.losses,
             "migrators": self.migrators,
+            "content_types": self.content_types,
+            "filled": self.filled,
             "warnings": self.warnings,
         }
 
@@ -107,6 +112,11 @@ class RestoreReport:
                 )
         if self.losses.get("file"):
             out.write(f"every value not restored is in {self.losses['file']}\n")
+        for name, counts in self.filled.items():
+            out.write(
+                f"filled: {name}: {counts['rows']:,} rows ({counts['by_model']:,} by the "
+                f"model's code, {counts['by_set']:,} by --set, {counts['empty_text']:,} '')\n"
+            )
         for warning in self.warnings:
             out.write(f"warning: {warning}\n")
 

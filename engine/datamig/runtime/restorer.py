@@ -13,10 +13,12 @@ import time
 from typing import Any, Callable
 
 from . import values
+from .content_types import content_type_model, keep_ids, model_renames
 from .counters import raise_counter
 from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
 from .datafiles import first_rows, run_file
 from .errors import DatamigError, RestoreFailed, TargetNotEmpty
+from .filling import Fillers, parse_given, snapshot_columns
 from .identity import site_identity
 from .losses import LostValues
 from .manifest import EDITABLE_FILES, require_valid
@@ -91,10 +93,16 @@ class TableBatch:
 class Tables:
     """One batch per target model; row makers built once per model."""
 
-    def __init__(self, target: SiteDatabase, on_written: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        target: SiteDatabase,
+        on_written: Callable[[], None],
+        prepare: Callable[[RowMaker], None] | None = None,
+    ) -> None:
         self.target = target
         self.batches: dict[str, TableBatch] = {}
         self.on_written = on_written
+        self.prepare = prepare  # e.g. fillers of new required fields (filling.py)
 
     def batch(self, label: str) -> TableBatch:
         found = self.batches.get(label)
@@ -107,9 +115,10 @@ class Tables:
                 raise RestoreFailed(
                     f"rows were made for model {label}, which the current code does not have"
                 ) from None
-            found = TableBatch(
-                self.target, RowMaker(model, self.target.connection), lambda: self.on_written()
-            )
+            maker = RowMaker(model, self.target.connection)
+            if self.prepare is not None:
+                self.prepare(maker)
+            found = TableBatch(self.target, maker, lambda: self.on_written())
             self.batches[label] = found
         return found
 
@@ -286,6 +295,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
             + " (see datamig diff; write a migrator, or pass --allow-loss app.Model[.field])"
         )
     plan.allow_losses(diff.allowed_losses())
+    fillers = Fillers(snapshot_columns(manifest, plan), parse_given(options.set_values))
     target = SiteDatabase(options.database)
     report = RestoreReport(snapshot=directory, database=str(target.name), vendor=target.vendor)
     report.warnings.extend(diff.warnings)
@@ -331,7 +341,12 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     # pending (deferred) trigger events.
                     rebuild = target.suspend_indexes_and_foreign_keys(_current_tables(connection))
                     target.delete_rows(cleared)
-                    tables = Tables(target, lambda: None)
+                    kept = keep_ids(
+                        target, manifest.get("content_types"), model_renames(plan.steps)
+                    )
+                    if kept is not None:
+                        values.use_content_types(kept.ids)
+                    tables = Tables(target, lambda: None, fillers.prepare)
                     _load_all(namespace, plan, tables, losses, expected, report, progress, swapped)
                     _rebuild(target, rebuild)
                     if checks_off:
@@ -343,7 +358,12 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     if checks_off:
                         connection.enable_constraint_checking()
                 _check_counts(target, tables, report)
-                target.reset_sequences(loaded)
+                target.reset_sequences(
+                    loaded + ([content_type_model()] if kept is not None else [])
+                )
+                if kept is not None:
+                    report.content_types = kept.as_dict()
+                    report.warnings.extend(kept.warnings())
                 counters = _counters(manifest, plan)
                 if connection.vendor != "mysql":  # on MySQL it is DDL: after the commit
                     _raise_counters(connection, counters)
@@ -356,6 +376,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
         report.tables = {b.maker.table: b.written for b in tables.batches.values()}
         report.losses = losses.as_dict()
         report.migrators = plan.describe()
+        report.filled = fillers.report()
         report.seconds = time.monotonic() - report.started
     except BaseException:
         losses.discard()  # nothing was restored, so nothing was lost

@@ -267,8 +267,10 @@ def _compare_fields(
         elif new_field.get_internal_type() in TEXT_TYPES:
             item.notes.append(f"{name}: new required field without a default: gets ''")
         else:
-            item.loss.append(
-                f"new required field {name} has no default: give it a value with m.add_field()"
+            item.notes.append(
+                f"{name}: new required field without a default: each row gets the value the "
+                "model's own code gives it (full_clean(), pre_save()), checked while restoring; "
+                f"or give one with --set {item.target or item.model}.{name}=VALUE or m.add_field()"
             )
     if item.added or item.removed or item.retyped or item.target != item.model:
         item.status = "changed"

@@ -33,6 +33,12 @@ def use_database(alias: str) -> None:
     _content_type_ids.clear()
 
 
+def use_content_types(ids: dict[tuple[str, str], int]) -> None:
+    """Content type ids that ``ct`` gives without asking the database: the snapshot's
+    own (its natural keys, renamed models included), which the target now has."""
+    _content_type_ids.update(ids)
+
+
 def to_datetime(value: str | None) -> datetime.datetime | None:
     return None if value is None else datetime.datetime.fromisoformat(value)
 

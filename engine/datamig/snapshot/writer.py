@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ..runtime.content_types import source_content_types
 from ..runtime.counters import read_counter
 from ..runtime.databases import SiteDatabase
 from ..runtime.errors import DatabaseUnreachable, SnapshotFailed
@@ -177,6 +178,8 @@ def take_snapshot(
             cycles = cycles_note(models)
             content_types = content_type_keys(alias)
             meta["not_carried"] = left_alone(alias)
+            # the table itself, so that a restore gives every content type its id back
+            meta["content_types"] = source_content_types(alias)
             for model in models:
                 columns, files, count = _write_model(
                     folder, model, alias, content_types, rows_per_file, progress

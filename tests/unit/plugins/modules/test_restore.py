@@ -160,3 +160,28 @@ def test_a_secret_in_environment_never_appears_in_the_report_or_a_failure(
     leak = run_module(restore, {**args, "environment": {"TESTSITE_DB_VENDOR": SECRET}})
     assert leak.failed and SECRET not in leak.serialized(), leak
     assert "********" in leak["msg"]
+
+
+def test_set_values_give_a_new_required_field_its_value(tmp_path: Path):
+    """The module passes set_values as --set: a version-1 snapshot of the newfield site
+    is refused by version 2 without it (naming the field), restored with it."""
+    from tests.engine.helpers import django_script, snapshot
+    from tests.engine.test_new_required_fields import FILL, V1, V2
+
+    source = Database("sqlite", str(tmp_path / "v1.sqlite3"), site=V1)
+    django_script(source, FILL)
+    snap = tmp_path / "snap"
+    snapshot(source, snap)
+    target = Database("sqlite", str(tmp_path / "v2.sqlite3"), site=V2)
+    args = site_args(target, src=str(snap), lost_values=str(tmp_path / "lost.jsonl"))
+    refused = run_module(restore, args)
+    assert refused.failed and "stock.Box.weight" in refused["msg"], refused
+    assert not Path(target.name).exists()
+    restored = run_module(restore, {**args, "set_values": {"stock.Box.weight": 9}})
+    assert not restored.failed, restored
+    assert restored["filled"]["stock.Box.weight"] == {
+        "rows": 3,
+        "by_set": 3,
+        "by_model": 0,
+        "empty_text": 0,
+    }

@@ -82,7 +82,9 @@ def transition(run):
     data = finishes[-1].get("data") or {}
     if "live" in data:
         before = data.get("before") or None
-        return (state(**before) if before else None), (state(**data["live"]) if data["live"] else None)
+        return (state(**before) if before else None), (
+            state(**data["live"]) if data["live"] else None
+        )
     pre = _data(run, "preflight")
     before = state(pre.get("old_release"), pre.get("old_db_name"), pre.get("old_version"))
     if data.get("outcome") in outcomes.SWITCHED:

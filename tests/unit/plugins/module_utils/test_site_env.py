@@ -47,9 +47,7 @@ def rendered(env):
 def sourced(path, name, shell):
     """The value of name after the shell sources path, as bin/site-env does."""
     script = f'set -a; . "$1"; printf %s "${name}"'
-    out = subprocess.run(
-        [shell, "-c", script, shell, str(path)], capture_output=True, check=True
-    )
+    out = subprocess.run([shell, "-c", script, shell, str(path)], capture_output=True, check=True)
     return out.stdout.decode("utf-8")
 
 
@@ -88,7 +86,7 @@ def test_the_switch_line_reads_back():
     ("text", "expected"),
     [
         ("A=1\nexport B='x y'\n", {"A": "1", "B": "x y"}),
-        ('A="it\'s \\"q\\" \\$x \\\\ \\n"\n', {"A": "it's \"q\" $x \\ \\n"}),
+        ('A="it\'s \\"q\\" \\$x \\\\ \\n"\n', {"A": 'it\'s "q" $x \\ \\n'}),
         ("A=a\\ b\\'c\n", {"A": "a b'c"}),
         ("  # comment\n\nA=1 # trailing\n", {"A": "1"}),
         ("A='multi\nline'\nB=2\n", {"A": "multi\nline", "B": "2"}),
@@ -108,7 +106,7 @@ def test_the_reader_follows_the_shell(tmp_path, text, expected):
     ("text", "message"),
     [
         ("A=$HOME\n", "line 1: unquoted $ is expanded"),
-        ("A=1\nB=\"$HOME\"\n", "line 2: $ in double quotes"),
+        ('A=1\nB="$HOME"\n', "line 2: $ in double quotes"),
         ("A=`id`\n", "unquoted ` is expanded"),
         ("A='open\n", "single quote is not closed"),
         ('A="open\n', "double quote is not closed"),
@@ -118,7 +116,9 @@ def test_the_reader_follows_the_shell(tmp_path, text, expected):
     ],
 )
 def test_what_the_shell_would_expand_or_run_is_refused(text, message):
-    with pytest.raises(site_env.SiteEnvError, match=message.replace("$", r"\$").replace("|", r"\|")):
+    with pytest.raises(
+        site_env.SiteEnvError, match=message.replace("$", r"\$").replace("|", r"\|")
+    ):
         site_env.parse(text)
 
 

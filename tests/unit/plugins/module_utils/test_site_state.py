@@ -21,8 +21,14 @@ def finish(run_id, outcome, before, live, status="done"):
 
 def upgraded(run_id, old, new):
     return [
-        rec(run_id, "preflight", old_release=old["release"], old_db_name=old["db_name"],
-            old_version=old["version"], target_version=new["version"]),
+        rec(
+            run_id,
+            "preflight",
+            old_release=old["release"],
+            old_db_name=old["db_name"],
+            old_version=old["version"],
+            target_version=new["version"],
+        ),
         rec(run_id, "switch"),
         finish(run_id, "upgraded", old, new),
     ]
@@ -35,7 +41,8 @@ def test_an_upgrade_makes_the_old_state_the_target():
 
 
 def test_a_rerun_at_the_version_does_not_move_the_target():
-    records = upgraded("r1", V1, V2) + [
+    records = [
+        *upgraded("r1", V1, V2),
         rec("r2", "preflight", old_release=V2["release"], old_db_name=V2["db_name"]),
         finish("r2", "already at version", V2, V2),
     ]
@@ -45,7 +52,9 @@ def test_a_rerun_at_the_version_does_not_move_the_target():
 def test_a_cut_off_run_finished_by_recovery_then_a_rerun():
     # r1 was cut off after its switch; r2's recovery finished it, then found the site at 2
     records = [
-        rec("r1", "preflight", old_release=V1["release"], old_db_name=V1["db_name"], old_version="1"),
+        rec(
+            "r1", "preflight", old_release=V1["release"], old_db_name=V1["db_name"], old_version="1"
+        ),
         rec("r1", "switch", "started"),
         rec("r1", "recovery", "started", by="r2", action="finish"),
         finish("r1", "upgraded (finished by recovery)", V1, V2),
@@ -58,7 +67,7 @@ def test_a_cut_off_run_finished_by_recovery_then_a_rerun():
 
 
 def test_a_failed_run_rolled_back_changes_nothing():
-    records = upgraded("r1", V1, V2) + [finish("r2", "rolled back", V2, V2, "failed")]
+    records = [*upgraded("r1", V1, V2), finish("r2", "rolled back", V2, V2, "failed")]
     records += [finish("r3", "rolled back by recovery", V2, V2, "failed")]
     assert site_state.live_history(records) == [V1, V2]
 
@@ -77,7 +86,7 @@ def test_rollbacks_go_back_one_state_at_a_time():
 
 
 def test_an_upgrade_after_a_rollback_goes_back_to_where_it_started():
-    records = upgraded("r1", V1, V2) + [finish("rb", "rolled back", V2, V1)]
+    records = [*upgraded("r1", V1, V2), finish("rb", "rolled back", V2, V1)]
     records += upgraded("r3", V1, V3)
     history = site_state.live_history(records)
     assert history == [V1, V3]
@@ -86,20 +95,32 @@ def test_an_upgrade_after_a_rollback_goes_back_to_where_it_started():
 
 def test_an_old_journal_without_live_records_is_read_from_its_steps():
     records = [
-        rec("r1", "preflight", old_release=V1["release"], old_db_name=V1["db_name"],
-            old_version="1", target_version="2"),
+        rec(
+            "r1",
+            "preflight",
+            old_release=V1["release"],
+            old_db_name=V1["db_name"],
+            old_version="1",
+            target_version="2",
+        ),
         rec("r1", "release", new_release=V2["release"]),
         rec("r1", "restore", new_db_name=V2["db_name"]),
         rec("r1", "finish", outcome="upgraded"),
-        rec("r2", "preflight", old_release=V2["release"], old_db_name=V2["db_name"],
-            old_version="2", target_version="2"),
+        rec(
+            "r2",
+            "preflight",
+            old_release=V2["release"],
+            old_db_name=V2["db_name"],
+            old_version="2",
+            target_version="2",
+        ),
         rec("r2", "finish", outcome="already at version"),
     ]
     assert site_state.live_history(records) == [V1, V2]
 
 
 def test_an_unfinished_run_is_not_history():
-    records = upgraded("r1", V1, V2) + [rec("r2", "preflight"), rec("r2", "switch", "started")]
+    records = [*upgraded("r1", V1, V2), rec("r2", "preflight"), rec("r2", "switch", "started")]
     assert site_state.live_history(records) == [V1, V2]
 
 

@@ -12,7 +12,9 @@ def test_facts_carry_the_roles_names(tmp_path):
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "site.env").write_text("DB='a b'\nPW='it'\"'\"'s $x'\n")
     os.symlink(tmp_path / "releases" / "1", tmp_path / "current")
-    result = run_module(site_info, {"root": str(tmp_path), "db_name_var": "DB", "secret_keys": ["PW"]})
+    result = run_module(
+        site_info, {"root": str(tmp_path), "db_name_var": "DB", "secret_keys": ["PW"]}
+    )
     assert not result.failed, result
     facts = result["ansible_facts"]
     assert facts["common_live_release"] == str(tmp_path / "releases" / "1")

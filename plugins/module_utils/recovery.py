@@ -15,6 +15,7 @@ guesses:
 - rolled back: its rollback was done (nothing to redo, only the end to record);
 - rollback: it had passed preflight - back to the release and database its preflight
   recorded (until the switch, the old release and its untouched database are still live);
+  or it was a rollback (playbooks/rollback.yml) - its switch back again;
 - unchanged: it had not passed preflight - nothing had changed.
 """
 
@@ -62,7 +63,10 @@ def decide(summary, lock, run_id, controller, running_pids):
     if previous is None or summary.get("finished") or previous == run_id:
         return plan
     records = summary.get("records") or []
-    start = _data(records, "preflight", "started", last=False)
+    # who ran it: the preflight's first record (an upgrade), the rollback's (rollback.yml)
+    start = next(
+        (r.get("data") or {} for r in records if "controller" in (r.get("data") or {})), {}
+    )
     pre = _data(records, "preflight", "done")
     steps = summary.get("steps") or {}
     holder = (lock or {}).get("owner") or previous
@@ -91,7 +95,12 @@ def decide(summary, lock, run_id, controller, running_pids):
         _data(records, "restore", "done").get("new_db_name"),
         pre.get("target_version"),
     )
-    if steps.get("health") == "done" or steps.get("maintenance_off") == "done":
+    first = records[0] if records else {}
+    redo = (first.get("data") or {}).get("to") if first.get("step") == "rollback" else None
+    if redo:  # playbooks/rollback.yml cut off: its switch back again (it is idempotent)
+        before = site_state.state(**((first.get("data") or {}).get("from") or {"release": ""}))
+        action, live = ROLLBACK, site_state.state(**redo)
+    elif steps.get("health") == "done" or steps.get("maintenance_off") == "done":
         if steps.get("rollback") in ("started", "done"):
             action, live = (ROLLED_BACK if steps["rollback"] == "done" else ROLLBACK), before
         else:
@@ -107,7 +116,7 @@ def decide(summary, lock, run_id, controller, running_pids):
         reason=f"run {previous} was cut off at {last}",
         outcome=OUTCOME[action],
         finish_status=outcomes.finish_status(OUTCOME[action]),
-        rollback_to=before if action == ROLLBACK else None,
+        rollback_to=live if action == ROLLBACK else None,
         before=before,
         live=live,
         last_step=summary.get("last_step"),

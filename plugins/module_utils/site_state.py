@@ -132,6 +132,14 @@ def rollback_target(history, release):
     return None
 
 
+def live_state(history, release, db_name):
+    """The live state: the history's entry for release (with its version), or as found."""
+    for entry in reversed(history):
+        if entry["release"] == release and entry["db_name"] == db_name:
+            return entry
+    return state(release, db_name)
+
+
 def read(root, db_name_var, secret_keys, records):
     """Everything site_info returns, read once."""
     paths = layout(root)
@@ -148,5 +156,6 @@ def read(root, db_name_var, secret_keys, records):
         "plain_env": plain,
         "secret_env": secret,
         "history": history,
+        "live_state": live_state(history, release, env.get(db_name_var, "")),
         "rollback_target": rollback_target(history, release),
     }

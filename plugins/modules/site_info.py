@@ -98,6 +98,10 @@ history:
   returned: always
   type: list
   elements: dict
+live_state:
+  description: The live state C({release, db_name, version}) (the version from the history; empty when not known), V(null) without a live release.
+  returned: always
+  type: dict
 rollback_target:
   description: The live state before the live one (V(null) when no earlier one is known).
   returned: always
@@ -126,6 +130,7 @@ def facts(info):
         common_engine_env_plain=info["plain_env"],
         common_engine_env_secret=info["secret_env"],
         common_rollback_target=info["rollback_target"],
+        common_live_state=info["live_state"],
     )
     return out
 

@@ -86,6 +86,8 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
     assert host.run(f"stat -c %a {ROOT_DIR}/shared/site.env").stdout.strip() == "600"
     assert get(host, "/") == (200, "datamig-demo version 1")
     expected = expected_checksums(host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path)
+    v1_checksums = live_checksums(host, ROOT_DIR)
+    v1_release = host.run(f"readlink -f {ROOT_DIR}/current", check=True).stdout.strip()
 
     # 1. v1 -> v2, watched by users.
     with Poller(host) as users:
@@ -96,6 +98,9 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
 
     # 2. Users saw version 1, then the maintenance page (503), then version 2; nothing else.
     assert users.statuses() == [200, 503, 200], users.statuses()
+    # the end of the playbook says how it went, in a few lines
+    assert "demo: upgraded (1 -> 2)" in result.stdout, result.stdout[-3000:]
+    assert "not restored: contacts.Partner.phone" in result.stdout
     assert users.bodies(200) == {"datamig-demo version 1", "datamig-demo version 2"}
     assert all("demo is being upgraded" in body for body in users.bodies(503))
 
@@ -195,3 +200,20 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
         _assert_settled(host, "2")
     finally:
         host.run(f"rm -f {ROOT_DIR}/ballast", check=True)
+
+    # 7. A rerun finds the site at its version; rollback.yml then goes back to the release
+    # and database live before v2 (not to v2, the release the rerun found), whatever ran in
+    # between (five failed runs rolled back, one refused, the rerun).
+    rerun = _upgrade(host, "2", DEMO / "v2")
+    _assert_ok(rerun)
+    assert reports(host, ROOT_DIR)[-1]["outcome"] == "already at version"
+    _assert_ok(run_playbook("playbooks/rollback.yml", [host], site_vars(SITE)))
+    _assert_settled(host, "1")
+    assert host.run(f"readlink -f {ROOT_DIR}/current", check=True).stdout.strip() == v1_release
+    assert live_checksums(host, ROOT_DIR) == v1_checksums  # the v1 database as before
+    # with nothing live before v1, a second rollback is refused and changes nothing
+    before = _state(host)
+    again = run_playbook("playbooks/rollback.yml", [host], site_vars(SITE))
+    assert again.returncode != 0 and "no release and database known" in again.stdout
+    assert _state(host) == before
+    _assert_settled(host, "1")

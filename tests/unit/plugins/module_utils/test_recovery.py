@@ -147,3 +147,23 @@ def test_ansible_playbook_pids_from_ps():
         "99 ansible-playbook-wrapper x",
     ]
     assert recovery.ansible_playbook_pids(lines) == {4242, 99}
+
+
+def test_a_cut_off_rollback_is_switched_back_again():
+    to = {"release": "/s/releases/1", "db_name": "s1", "version": "1"}
+    frm = {"release": "/s/releases/2", "db_name": "s2", "version": "2"}
+    records = [
+        rec(
+            "rollback",
+            "started",
+            run_id="rollback-1",
+            to=to,
+            controller="ctl",
+            controller_pid=5,
+            **{"from": frm},
+        )
+    ]
+    result = plan(records)
+    assert result["action"] == recovery.ROLLBACK
+    assert result["rollback_to"] == to and result["live"] == to and result["before"] == frm
+    assert plan(records, pids={5})["action"] == recovery.REFUSE

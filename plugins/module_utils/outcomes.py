@@ -12,7 +12,8 @@ REHEARSAL_FAILED = "rehearsal failed"
 FAILED_BEFORE_CHANGE = "failed before any change"
 ROLLBACK_FAILED = "rollback failed"
 REFUSED = "refused"
-NOT_REACHED = "not reached"
+NOT_REACHED = "not reached"  # in the fleet report: a site its run never reached
+FAILED = "failed"  # in the fleet report: a site whose report names no outcome
 # a run cut off and ended by the next run's recovery
 RECOVERED_UPGRADED = "upgraded (finished by recovery)"
 RECOVERED_ROLLED_BACK = "rolled back by recovery"

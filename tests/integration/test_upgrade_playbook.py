@@ -217,3 +217,23 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
     assert again.returncode != 0 and "no release and database known" in again.stdout
     assert _state(host) == before
     _assert_settled(host, "1")
+
+    # 8. An upgrade that keeps one release: every old release, database and snapshot goes
+    # but the live ones and the rollback target's (v1, its database untouched).
+    upgraded = _upgrade(
+        host, "2", DEMO / "v2", datamig_allow_loss=ALLOW_LOSS_1_TO_2, datamig_keep_releases=1
+    )
+    _assert_ok(upgraded)
+    _assert_settled(host, "2")
+    report = reports(host, ROOT_DIR)[-1]
+    releases = {
+        f"{ROOT_DIR}/releases/{r}" for r in host.run(f"ls {ROOT_DIR}/releases").stdout.split()
+    }
+    assert releases == {v1_release, report["release_to"]}, releases
+    databases = set(host.run(f"ls {ROOT_DIR}/shared/db").stdout.split())
+    assert {f"{ROOT_DIR}/shared/db/{d}" for d in databases} == {
+        report["database_from"],
+        report["database_to"],
+    }, databases
+    snapshots = host.run(f"ls {ROOT_DIR}/snapshots").stdout.split()
+    assert snapshots and all(s.startswith(report["run_id"]) for s in snapshots), snapshots

@@ -69,3 +69,11 @@ def test_a_failed_runs_release_and_database_go_when_old():
 def test_keep_is_at_least_one():
     result = cleanup.plan(releases(1, 2), [run(2)], [], 0)
     assert result["releases"] == [f"{R}1"]
+
+
+def test_a_protected_database_stays_even_when_an_old_run_named_it():
+    # the live release runs on db2 (put back by hand): db2 stays though release 2 goes
+    protected = [{"release": f"{R}5", "db_name": "db2"}]
+    result = cleanup.plan(releases(1, 2, 3, 4, 5), [run(n) for n in (2, 3, 4, 5)], protected, 1)
+    assert f"{R}2" in result["releases"]
+    assert "db2" not in result["databases"] and "db1" in result["databases"]

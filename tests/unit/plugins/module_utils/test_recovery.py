@@ -167,3 +167,9 @@ def test_a_cut_off_rollback_is_switched_back_again():
     assert result["action"] == recovery.ROLLBACK
     assert result["rollback_to"] == to and result["live"] == to and result["before"] == frm
     assert plan(records, pids={5})["action"] == recovery.REFUSE
+
+
+def test_maintenance_off_done_without_a_health_record_is_finished():
+    # the window's program on the node may record maintenance_off without a health record
+    records = [start(), rec("preflight", **OLD), rec("switch"), rec("maintenance_off")]
+    assert plan(records)["action"] == recovery.FINISH

@@ -204,3 +204,9 @@ def test_a_fixed_part_is_never_negative():
         {}, [earlier("a", "upgraded", 1, 8, 1)], batch_size=1, default_fixed=30
     )
     assert result["fixed_seconds"] == 0.0
+
+
+def test_of_two_runs_of_the_same_batch_the_newest():
+    reports = [earlier("new", "upgraded", 9, 4, 1), earlier("old", "upgraded", 20, 4, 1)]
+    result = rehearsal.estimate({}, reports, batch_size=1, default_fixed=30)
+    assert result["fixed_seconds"] == 5.0 and "run new" in result["fixed_from"]

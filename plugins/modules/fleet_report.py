@@ -112,6 +112,7 @@ from ansible_collections.datamig.site.plugins.module_utils.outcomes import (  # 
     FAILED,
     NOT_REACHED,
 )
+
 COLUMNS = (
     "site",
     "server",

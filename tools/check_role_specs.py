@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check that each role's meta/argument_specs.yml and defaults/main.yml name the same
 variables, and that the product's defaults do not carry the demo's names.
 
@@ -14,7 +13,7 @@ and its argument specs document those operator variables. So, per role:
 - no default (nor a spec's documented default) is a name of the demo site
   (``demo_site.*``, ``DEMO_*``): the demo's values live in ``examples/demo/``.
 
-Usage: tools/check_role_specs.py [ROLES_DIR]   (default: roles/ of this checkout)
+Usage: python tools/check_role_specs.py [ROLES_DIR]   (default: roles/ of this checkout)
 Exit 0 when every role passes, 1 with one line per problem otherwise.
 """
 

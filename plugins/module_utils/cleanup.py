@@ -26,7 +26,7 @@ def plan(releases, reports, protected, keep):
     Returns {releases, databases, snapshots}, each a sorted list."""
     keep = max(int(keep), 1)
     protected = [p for p in protected if p]
-    ordered = [path for path, _ in sorted(releases, key=lambda item: (item[1], item[0]))]
+    ordered = [item[0] for item in sorted(releases, key=lambda item: (item[1], item[0]))]
     kept = set(ordered[-keep:]) | {p["release"] for p in protected}
     runs = _ordered_runs(reports)
     database_of = {}

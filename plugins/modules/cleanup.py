@@ -200,7 +200,7 @@ def main():
     except (OSError, SiteEnvError) as exc:
         module.fail_json(msg=f"cleanup of {root}: {to_native(exc)}")
     changed = any(removed.values())  # the drops are the database module's changes
-    kept = sorted(p for p, _ in releases if p not in planned["releases"])
+    kept = sorted(item[0] for item in releases if item[0] not in planned["releases"])
     module.exit_json(changed=changed, removed=removed, drop_databases=drop, kept=kept)
 
 

@@ -115,7 +115,7 @@ def drop(module, cli):
     """state=absent: the engine drops the database, refusing the live one."""
     target = cli.result(cli.run("database", *cli.django_args()), drop=("ok",))
     if module.check_mode:
-        live_args = [a for a in cli.django_args()]
+        live_args = list(cli.django_args())
         cut = live_args.index("--database-name")
         live = cli.result(
             cli.run("database", *(live_args[:cut] + live_args[cut + 2 :])), drop=("ok",)

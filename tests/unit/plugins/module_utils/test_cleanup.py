@@ -1,7 +1,5 @@
 """cleanup.plan: which releases, databases and snapshots go (datamig_keep_releases)."""
 
-from ... import helpers  # noqa: F401  (makes the collection importable)
-
 from ansible_collections.datamig.site.plugins.module_utils import cleanup  # isort: skip
 
 R = "/s/releases/"

@@ -2,8 +2,6 @@
 
 import pytest
 
-from ... import helpers  # noqa: F401  (makes the collection importable)
-
 from ansible_collections.datamig.site.plugins.module_utils import recovery  # isort: skip
 from ansible_collections.datamig.site.plugins.module_utils.journal import summarise  # isort: skip
 

@@ -1,7 +1,5 @@
 """report: step times, downtime and its parts from the journal; the summary; the estimate."""
 
-from ... import helpers  # noqa: F401  (makes the collection importable)
-
 from ansible_collections.datamig.site.plugins.module_utils import rehearsal, report  # isort: skip
 
 BASE = 1_764_000_000.0

@@ -8,8 +8,6 @@ import jinja2
 import pytest
 from ansible.plugins.filter.core import quote as ansible_quote
 
-from ... import helpers  # noqa: F401  (makes the collection importable)
-
 from ansible_collections.datamig.site.plugins.module_utils import site_env  # isort: skip
 
 ROOT = Path(__file__).resolve().parents[4]

@@ -2,8 +2,6 @@
 
 import os
 
-from ... import helpers  # noqa: F401  (makes the collection importable)
-
 from ansible_collections.datamig.site.plugins.module_utils import site_state  # isort: skip
 
 V1 = {"release": "/srv/s/releases/1-a", "db_name": "/srv/s/shared/db/s.sqlite3", "version": "1"}

@@ -72,11 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_arguments(checksum)
 
     database = commands.add_parser(
-        "database", help="whether the site's database exists, its size; create it if asked"
+        "database",
+        help="whether the site's database exists, its size; create it, or drop an old one",
     )
     _add_source_arguments(database)
-    database.add_argument(
+    database_action = database.add_mutually_exclusive_group()
+    database_action.add_argument(
         "--create", action="store_true", help="create the database when it does not exist"
+    )
+    database_action.add_argument(
+        "--drop",
+        action="store_true",
+        help="drop the database --database-name names (never the live one, the settings' own)",
     )
     add_schedule_parsers(commands, _add_source_arguments)
     return parser
@@ -209,6 +216,8 @@ def _database(args: argparse.Namespace) -> int:
     database for a new site: the one place outside a restore that creates one."""
     from .runtime.databases import SiteDatabase
 
+    if args.drop:
+        return _drop_database(args)
     options = options_from(args, None)
     setup_django(options)
     database = SiteDatabase(options.database)
@@ -233,6 +242,54 @@ def _database(args: argparse.Namespace) -> int:
     def show() -> None:
         state = "created" if result["created"] else ("exists" if exists else "does not exist")
         print(f"{database.describe()}: {state}, {result['size_bytes']:,} bytes")
+
+    return succeed(result, args.json, show)
+
+
+def _same_database(vendor: str, one: str, other: str) -> bool:
+    if vendor == "sqlite":
+        return os.path.realpath(one) == os.path.realpath(other)
+    return one == other
+
+
+def _drop_database(args: argparse.Namespace) -> int:
+    """Drop an old database of the site (one an earlier upgrade left). The live database
+    - the one the settings name without --database-name, from the site's environment -
+    is refused: dropping it would take the site down."""
+    import dataclasses
+
+    from django.db import connections
+
+    from .runtime.databases import SiteDatabase
+    from .runtime.errors import UsageError
+
+    options = options_from(args, None)
+    if not options.database_name:
+        raise UsageError("--drop needs --database-name: the database to drop (never the live one)")
+    setup_django(dataclasses.replace(options, database_name=None))
+    connection = connections[options.database]
+    live = str(connection.settings_dict["NAME"])
+    target = options.database_name
+    if connection.vendor == "sqlite":
+        target = os.path.abspath(target)
+    if _same_database(connection.vendor, live, target):
+        raise UsageError(
+            f"refused: {target!r} is the live {connection.vendor} database (the one the "
+            "settings name); nothing dropped"
+        )
+    connection.settings_dict["NAME"] = target
+    database = SiteDatabase(options.database)
+    database.check_server()
+    if database.vendor == "sqlite":
+        existed = os.path.exists(target)
+    else:
+        existed = database.exists()
+    if existed:
+        database.drop()
+    result = {"ok": True, "vendor": database.vendor, "name": target, "dropped": existed}
+
+    def show() -> None:
+        print(f"{database.describe()}: {'dropped' if existed else 'did not exist'}")
 
     return succeed(result, args.json, show)
 

@@ -14,14 +14,19 @@ description:
     preflight asks (database reachable and present, free disk for a snapshot and a new database).
   - With O(state=present), creates an empty database when it does not exist (UTF-8; the
     settings' charset on MariaDB/MySQL), as a new site needs before its first C(migrate).
-    An existing database is left as it is. Never drops or changes a database.
+    An existing database is left as it is.
+  - With O(state=absent), drops the database O(database_name) names (C(datamig database
+    --drop)) - an old database an earlier upgrade left. The live database, the one the
+    settings name from the site's environment, is refused with an error and nothing is
+    dropped; so is O(state=absent) without O(database_name).
 version_added: 0.1.0
 options:
   state:
     description:
-      - V(query) reports; V(present) creates the database if it is missing.
+      - V(query) reports; V(present) creates the database if it is missing; V(absent)
+        drops O(database_name) (never the live database).
     type: str
-    choices: [query, present]
+    choices: [query, present, absent]
     default: query
 extends_documentation_fragment:
   - datamig.site.datamig
@@ -30,7 +35,7 @@ attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: Reports whether O(state=present) would create the database, and creates nothing.
+    details: Reports whether O(state=present) would create the database (O(state=absent) drop it), and changes nothing.
 seealso:
   - module: datamig.site.restore
 author:
@@ -46,6 +51,14 @@ EXAMPLES = r"""
     environment:
       MYSITE_DB_PASSWORD: "{{ vault_mysite_db_password }}"
   register: live_db
+
+- name: Drop a database an old upgrade left (never the live one)
+  datamig.site.database:
+    python: /srv/mysite/current/venv/bin/python
+    settings: mysite.settings
+    pythonpath: [/srv/mysite/current]
+    database_name: mysite_1_20261101T090000Z
+    state: absent
 
 - name: Create the database of a new site
   datamig.site.database:
@@ -72,6 +85,11 @@ exists:
   returned: success
   type: bool
   sample: true
+dropped:
+  description: Whether the task dropped the database (in check mode, whether it would).
+  returned: when O(state=absent)
+  type: bool
+  sample: true
 created:
   description: Whether the task created the database (in check mode, whether it would).
   returned: success
@@ -93,11 +111,37 @@ from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import ( 
 )
 
 
+def drop(module, cli):
+    """state=absent: the engine drops the database, refusing the live one."""
+    target = cli.result(cli.run("database", *cli.django_args()), drop=("ok",))
+    if module.check_mode:
+        live_args = list(cli.django_args())
+        cut = live_args.index("--database-name")
+        live = cli.result(
+            cli.run("database", *(live_args[:cut] + live_args[cut + 2 :])), drop=("ok",)
+        )
+        if live["name"] == target["name"]:
+            module.fail_json(
+                msg=f"refused: {target['name']!r} is the live {live['vendor']} database "
+                "(the one the settings name); nothing dropped",
+                kind="usage",
+            )
+        module.exit_json(changed=target["exists"], dropped=target["exists"], **target)
+    result = cli.result(cli.run("database", *cli.django_args(), "--drop"), drop=("ok",))
+    module.exit_json(changed=result["dropped"], exists=False, **result)
+
+
 def main():
     spec = django_argument_spec()
-    spec.update(state=dict(type="str", choices=["query", "present"], default="query"))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    spec.update(state=dict(type="str", choices=["query", "present", "absent"], default="query"))
+    module = AnsibleModule(
+        argument_spec=spec,
+        required_if=[("state", "absent", ["database_name"])],
+        supports_check_mode=True,
+    )
     cli = DatamigCLI(module)
+    if module.params["state"] == "absent":
+        drop(module, cli)
 
     result = cli.result(cli.run("database", *cli.django_args()), drop=("ok",))
     if module.params["state"] == "present" and not result["exists"]:

@@ -108,8 +108,11 @@ import os  # noqa: E402
 import tempfile  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.datamig.site.plugins.module_utils.outcomes import (  # noqa: E402
+    FAILED,
+    NOT_REACHED,
+)
 
-NOT_REACHED = "not reached"
 COLUMNS = (
     "site",
     "server",
@@ -141,7 +144,7 @@ def site_entry(site, server, report, warnings):
         "run_id": report.get("run_id"),
         "version_from": report.get("version_from") or None,
         "version_to": report.get("version_to") or None,
-        "outcome": report.get("outcome") or "failed",
+        "outcome": report.get("outcome") or FAILED,
         "failed_step": report.get("failed_step") or None,
         "reason": report.get("reason") or None,
         "downtime_seconds": float(report.get("downtime_seconds") or 0.0),

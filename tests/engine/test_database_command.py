@@ -61,3 +61,42 @@ def test_unreachable_server_is_a_clear_error(databases):
     error = json_error(datamig("database", *site_args(), "--json", db=db, check=False))
     assert error["kind"] == "database_unreachable", error
     assert db.name in error["error"]
+
+
+def _roundabout(path: str) -> str:
+    """The same file by another spelling."""
+    folder = os.path.dirname(path)
+    return os.path.join(folder, "..", os.path.basename(folder), ".", os.path.basename(path))
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_drop_removes_an_old_database_and_refuses_the_live_one(databases, vendor):
+    live = databases(vendor, "live")
+    old = databases(vendor, "old")
+    _info(live, "--create")
+    _info(old, "--create")
+    assert live.exists() and old.exists()
+
+    dropped = _info(live, "--drop", "--database-name", old.name)
+    assert (dropped["dropped"], dropped["vendor"]) == (True, vendor)
+    assert not old.exists() and live.exists()
+    # dropping what is not there is not an error (a rerun of a cleanup)
+    assert _info(live, "--drop", "--database-name", old.name)["dropped"] is False
+
+    for name in (live.name, _roundabout(live.name) if vendor == "sqlite" else live.name):
+        result = datamig(
+            "database",
+            *site_args(),
+            "--json",
+            "--drop",
+            "--database-name",
+            name,
+            db=live,
+            check=False,
+        )
+        error = json_error(result)
+        assert error["kind"] == "usage" and "is the live" in error["error"], error
+    assert live.exists()
+    error = json_error(datamig("database", *site_args(), "--json", "--drop", db=live, check=False))
+    assert "--drop needs --database-name" in error["error"]
+    assert live.exists()

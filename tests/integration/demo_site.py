@@ -49,6 +49,10 @@ def site_vars(site: str, **extra: Any) -> dict[str, Any]:
         "datamig_release_requirements": [GUNICORN],
         "datamig_pip_extra_args": f"--no-index --find-links {wheelhouse()}",
         "datamig_site": site,
+        # the demo site's settings and the variables of shared/site.env they read
+        "datamig_settings": "demo_site.settings",
+        "datamig_db_vendor_var": "DEMO_DB_VENDOR",
+        "datamig_db_name_var": "DEMO_DB_NAME",
         "datamig_base_python": "/usr/bin/python3",  # /root (pyenv) is private to the host
         "datamig_venv_inherit_site_packages": sysconfig.get_paths()["purelib"],
         "datamig_health_retries": 30,

@@ -96,6 +96,9 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
 
     # 2. Users saw version 1, then the maintenance page (503), then version 2; nothing else.
     assert users.statuses() == [200, 503, 200], users.statuses()
+    # the end of the playbook says how it went, in a few lines
+    assert "demo: upgraded (1 -> 2)" in result.stdout, result.stdout[-3000:]
+    assert "not restored: contacts.Partner.phone" in result.stdout
     assert users.bodies(200) == {"datamig-demo version 1", "datamig-demo version 2"}
     assert all("demo is being upgraded" in body for body in users.bodies(503))
 

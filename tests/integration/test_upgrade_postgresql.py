@@ -203,3 +203,12 @@ def test_postgresql_site_upgrade_secrets_lock_and_kill(test_host, tmp_path):
     changed = {t for t in after if after[t] != before.get(t)}
     assert changed == {"contacts_person"}, changed
     assert reports(host, ROOT_DIR)[-1]["outcome"] == "upgraded"
+
+    # Cleanup after the successful run (datamig_keep_releases 3 of 4 releases: v1, v2, the
+    # killed v3, v3): v1's release goes and its database is dropped on the server through
+    # the engine; v2 (the rollback target) and the live v3 stay, releases and databases.
+    releases = host.run(f"ls {ROOT_DIR}/releases", check=True).stdout.split()
+    assert len(releases) == 3 and not any(r.startswith("1-") for r in releases), releases
+    live_db = _live_db_name(host)
+    assert SITE not in server.databases()
+    assert {new_db, live_db} <= server.databases()

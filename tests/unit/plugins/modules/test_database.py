@@ -46,3 +46,35 @@ def test_present_creates_a_missing_server_database_once(source: Database, vendor
 def test_a_secret_in_environment_never_appears(source: Database):
     result = run_module(database, site_args(source, environment={"DEMO_DB_PASSWORD": SECRET}))
     assert not result.failed and SECRET not in result.serialized(), result
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_absent_drops_an_old_database_never_the_live_one(source: Database, vendor, tmp_path):
+    live = new_database(vendor, tmp_path, "live")
+    old = new_database(vendor, tmp_path, "old")
+    try:
+        for db in (live, old):
+            made = run_module(database, site_args(db, state="present"))
+            assert made["exists"] and not made.failed, made
+            if vendor == "sqlite":
+                Path(db.name).write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+        args = site_args(live, state="absent", database_name=old.name)
+
+        checked = run_module(database, args, check_mode=True)
+        assert (checked["changed"], checked["dropped"]) == (True, True), checked
+        assert old.exists()  # check mode dropped nothing
+
+        dropped = run_module(database, args)
+        assert (dropped["changed"], dropped["dropped"]) == (True, True), dropped
+        assert not old.exists() and live.exists()
+        assert run_module(database, args)["changed"] is False
+
+        for check_mode in (True, False):
+            refused = run_module(
+                database, site_args(live, state="absent", database_name=live.name), check_mode
+            )
+            assert refused.failed and "is the live" in refused["msg"], refused
+        assert live.exists()
+    finally:
+        live.drop()
+        old.drop()

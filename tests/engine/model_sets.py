@@ -186,10 +186,14 @@ def fill(specs: list[ModelSpec], classes: list[Any], data: Any) -> None:
                 if field.null:
                     strategy = st.none() | strategy
                 value = data.draw(strategy)
-                if field.kind == "json" and value is None and field.null:
+                if field.kind == "json" and value is None:
+                    # Python None is SQL NULL; JSON null needs Value(None, JSONField())
                     from django.db.models import JSONField, Value
 
-                    value = data.draw(st.sampled_from([None, Value(None, JSONField())]))
+                    json_null = Value(None, JSONField())
+                    value = (
+                        data.draw(st.sampled_from([None, json_null])) if field.null else json_null
+                    )
                 values[field.name] = value
             saved.append(model.objects.create(**values))
         for field in spec.fields:

@@ -25,12 +25,18 @@ ContentTypeRow = tuple[int, str, str]
 
 def source_content_types(alias: str) -> list[list[Any]] | None:
     """``[[id, app_label, model], ...]`` of the source database, by id; None without
-    ``django.contrib.contenttypes``."""
+    ``django.contrib.contenttypes`` or where the routers keep content types elsewhere."""
     from django.apps import apps
+    from django.db import connections
+
+    from .rows import migrated_into
 
     if not apps.is_installed("django.contrib.contenttypes"):
         return None
     from django.contrib.contenttypes.models import ContentType
+
+    if not migrated_into(ContentType, connections[alias]):  # routed to another database
+        return None
 
     rows = ContentType.objects.using(alias).order_by("pk").values_list("pk", "app_label", "model")
     return [[pk, app_label, model] for pk, app_label, model in rows]
@@ -120,9 +126,14 @@ def keep_ids(
     natural key alone, as before."""
     from django.apps import apps
 
+    from .rows import migrated_into
+
     if snapshot_rows is None or not apps.is_installed("django.contrib.contenttypes"):
         return None
     from django.contrib.contenttypes.models import ContentType
+
+    if not migrated_into(ContentType, target.connection):  # routed to another database
+        return None
 
     table = ContentType._meta.db_table
     quote = target.connection.ops.quote_name

@@ -18,7 +18,12 @@ def _site_vars(venv="/srv/shop/venv"):
             "project_dir": "/srv/shop",
             "settings_module": "shop.settings",
             "venv": venv,
-            "database": {"vendor": "postgresql", "name": "shop", "user": "shop", "host": "localhost"},
+            "database": {
+                "vendor": "postgresql",
+                "name": "shop",
+                "user": "shop",
+                "host": "localhost",
+            },
             "programs": ["shop-gunicorn", {"name": "shop-worker", "role": "background"}],
             "app_server": "gunicorn",
             "web_server": {"kind": "nginx", "config": "/etc/nginx/sites-available/shop.conf"},
@@ -33,7 +38,9 @@ def test_a_hand_deployed_site_is_adopted_once_and_a_wrong_one_refused(test_host)
         " && printf 'server { listen 8080; }\\n' > /etc/nginx/sites-available/shop.conf",
         check=True,
     )
-    before = test_host.run("find /srv/shop /etc/nginx -type f -exec sha256sum {} + | sort", check=True).stdout
+    before = test_host.run(
+        "find /srv/shop /etc/nginx -type f -exec sha256sum {} + | sort", check=True
+    ).stdout
     hosts = inventory([test_host], {test_host.name: _site_vars()})
     first = run_playbook("playbooks/adopt.yml", hosts)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -45,7 +52,9 @@ def test_a_hand_deployed_site_is_adopted_once_and_a_wrong_one_refused(test_host)
     assert test_host.run(f"stat -c %a {STATE_DIR}/adopted.json", check=True).stdout.strip() == "600"
     assert PASSWORD not in test_host.run(f"cat {STATE_DIR}/adopted.json", check=True).stdout
     # nothing of the site changed
-    after = test_host.run("find /srv/shop /etc/nginx -type f -exec sha256sum {} + | sort", check=True).stdout
+    after = test_host.run(
+        "find /srv/shop /etc/nginx -type f -exec sha256sum {} + | sort", check=True
+    ).stdout
     assert after == before
     again = run_playbook("playbooks/adopt.yml", hosts)
     assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout

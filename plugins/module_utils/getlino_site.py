@@ -84,7 +84,13 @@ def read_databases(settings_text, filename="settings.py"):
 
     Raises ValueError when the file does not assign DATABASES a literal (then the database
     must be described explicitly)."""
-    tree = ast.parse(settings_text, filename)
+    try:
+        tree = ast.parse(settings_text, filename)
+    except SyntaxError as exc:
+        raise ValueError(
+            f"{filename} line {exc.lineno}: Python cannot read it ({exc.msg}); the site cannot start"
+            " either"
+        ) from None
     value = None
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
@@ -272,7 +278,7 @@ def describe(prjname, root="/", allow_shared_env=False, files=CONFIG_FILES):
         settings_text = handle.read()
     try:
         db = database(settings_text, project_dir, settings_file)
-    except (ValueError, SyntaxError) as exc:
+    except ValueError as exc:
         db = None
         refusals.append(str(exc))
 

@@ -156,3 +156,14 @@ def test_options_in_root_s_own_config_win(tmp_path):
     options, files = getlino_site.read_config(str(tmp_path))
     assert options["sites_base"] == "/srv/lino" and options["env_link"] == "env"
     assert files == ["/etc/getlino/getlino.conf", "/root/.getlino.conf"]
+
+
+def test_a_settings_file_that_does_not_parse_is_refused_naming_its_line(tmp_path):
+    # getlino writes the password between single quotes as it is: one with a quote in it
+    # gives a settings.py that Python cannot read (the site itself cannot start)
+    config = configure(tmp_path)
+    startsite(tmp_path, config, "quoted", db_password="it's")
+    site, refusals = getlino_site.describe("quoted", str(tmp_path))
+    assert site["database"] is None
+    assert len(refusals) == 1
+    assert "/usr/local/lino/lino_local/quoted/settings.py" in refusals[0] and "line" in refusals[0]

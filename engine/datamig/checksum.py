@@ -24,7 +24,12 @@ def _canonical_json(columns: list[Any]) -> list[int]:
     return [i for i, c in enumerate(columns) if c.json_text]
 
 
-def table_checksums(alias: str = "default") -> dict[str, dict[str, Any]]:
+def table_checksums(
+    alias: str = "default", sqlite_decimals: str = "exact"
+) -> dict[str, dict[str, Any]]:
+    """Every table's checksum. ``sqlite_decimals`` is how a SQLite decimal column is read:
+    ``exact`` (as SQLite stores it) or ``django52`` (rounded to 15 significant digits,
+    as Django 5.2 reads it: the rule of checksums recorded by datamig 0.1.0)."""
     from django.db import connections, transaction
 
     from .snapshot.reader import consistent_read
@@ -40,7 +45,7 @@ def table_checksums(alias: str = "default") -> dict[str, dict[str, Any]]:
             json_columns = _canonical_json(columns)
             total = 0
             rows = 0
-            for row in iter_rows(model, columns, alias):
+            for row in iter_rows(model, columns, alias, sqlite_decimals=sqlite_decimals):
                 values = encode(row)
                 for index in json_columns:
                     if values[index] is not None:

@@ -28,6 +28,7 @@ from .runtime.cli import (
 )
 from .runtime.errors import DatamigError
 from .runtime.manifest import load_manifest, require_valid, verify_files
+from .snapshot.reader import SQLITE_DECIMAL_RULES
 from .runtime.report import Progress
 from .schedule_cli import SCHEDULE_COMMANDS, add_schedule_parsers
 
@@ -70,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
 
     checksum = commands.add_parser("checksum", help="checksum every table's content")
     _add_source_arguments(checksum)
+    checksum.add_argument(
+        "--sqlite-decimals",
+        choices=SQLITE_DECIMAL_RULES,
+        default="exact",
+        help="how SQLite decimal columns are read: exact (as SQLite stores them, the default) "
+        "or django52 (through a float, rounded to 15 significant digits, as Django 5.2 reads "
+        "them and datamig 0.1.0 did): to compare with checksums recorded that way",
+    )
 
     database = commands.add_parser(
         "database",
@@ -201,7 +210,7 @@ def _checksum(args: argparse.Namespace) -> int:
 
     options = options_from(args, None)
     setup_django(options)
-    tables = table_checksums(options.database)
+    tables = table_checksums(options.database, sqlite_decimals=args.sqlite_decimals)
     result = {"ok": True, "tables": tables, "rows": sum(t["rows"] for t in tables.values())}
 
     def show() -> None:

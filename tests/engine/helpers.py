@@ -182,8 +182,8 @@ def restore(
     )
 
 
-def checksums(db: Database) -> dict[str, dict[str, Any]]:
-    result = datamig("checksum", *db.site.args(), "--json", db=db)
+def checksums(db: Database, *extra: str) -> dict[str, dict[str, Any]]:
+    result = datamig("checksum", *db.site.args(), "--json", *extra, db=db)
     return json.loads(result.stdout)["tables"]
 
 

@@ -8,13 +8,14 @@ has such values, so that it cannot pass on data that lacks the case.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .helpers import Database, checksums, restore
+from .helpers import Database, checksums, restore, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +118,50 @@ def test_decimal_precision_is_kept(sqlite_source, restored):
         sqlite_source[0], restored, "exact_everything", "amount", "amount IS NOT NULL"
     )
     assert len({r[1] for r in rows}) > 10
+
+
+# SQLite keeps a decimal whose value is a whole number of up to 19 digits as an INTEGER,
+# exactly; Django 5.2 reads it through float, rounded to 15 significant digits.
+WIDE = "typeof(wide_amount) = 'integer' AND abs(wide_amount) >= 1000000000000000"
+
+
+def _significant_digits(number: int) -> int:
+    return len(str(abs(number)).rstrip("0"))
+
+
+def test_decimals_of_more_than_15_digits_are_kept_as_sqlite_stores_them(sqlite_source, restored):
+    rows = same_column(sqlite_source[0], restored, "exact_everything", "wide_amount", WIDE)
+    assert sum(_significant_digits(r[1]) > 15 for r in rows) > 5
+
+
+def test_checksum_and_snapshot_see_every_digit_of_a_sqlite_decimal(sqlite_source, tmp_path):
+    source = Database("sqlite", str(tmp_path / "wide.sqlite3"))
+    shutil.copyfile(sqlite_source[0].name, source.name)
+    row = raw(source, f"SELECT id FROM exact_everything WHERE {WIDE} ORDER BY id LIMIT 1")[0][0]
+
+    def store(number: int) -> None:
+        with sqlite3.connect(source.name) as conn:
+            conn.execute("UPDATE exact_everything SET wide_amount = ? WHERE id = ?", [number, row])
+
+    store(1234567890123456789)  # 19 digits, no float holds it
+    before = checksums(source)
+    store(1234567890123456788)
+    after = checksums(source)
+    assert after["exact_everything"] != before["exact_everything"]
+    assert raw(source, f"SELECT typeof(wide_amount) FROM exact_everything WHERE id = {row}") == [
+        ("integer",)
+    ]
+
+    snap = tmp_path / "snap"
+    snapshot(source, snap)
+    data = "".join(p.read_text() for p in snap.glob("exact_everything*.py"))
+    assert '"1234567890123456788.0000000000"' in data
+    target = Database("sqlite", str(tmp_path / "wide-restored.sqlite3"))
+    restore(snap, target)
+    assert same_column(source, target, "exact_everything", "wide_amount", f"id = {row}") == [
+        (row, 1234567890123456788, "integer")
+    ]
+    assert checksums(target) == after
 
 
 def test_json_null_and_sql_null_stay_apart(sqlite_source, restored):

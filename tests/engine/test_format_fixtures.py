@@ -27,6 +27,11 @@ CASES = sorted(
 # Tables whose rows a newer test site may add to (content types and permissions of apps
 # that did not exist when the fixture was made): compared as "at least the source's rows".
 GROWING = {"django_content_type", "auth_permission"}
+# How the checksums of each format's fixtures were computed on SQLite: datamig 0.1.0
+# (format 1) read SQLite decimals as Django 5.2 does, rounded to 15 significant digits.
+# Its bundled runtime, which restores the fixture, writes such decimals as it always did,
+# so the fixture is compared by the rule its checksums were recorded with.
+CHECKSUM_ARGS = {"format-1": ("--sqlite-decimals", "django52")}
 
 
 def test_there_is_a_fixture_of_the_current_format():
@@ -50,7 +55,7 @@ def test_format_fixture_restores_identically(fmt, site, vendor, databases, tmp_p
 
     target = databases(vendor, f"fixture_{site}", site=SITES[site])
     restore(copy, target)
-    got = checksums(target)
+    got = checksums(target, *CHECKSUM_ARGS.get(fmt, ()))
 
     for table, entry in sorted(expected.items()):
         assert table in got, f"{fmt}/{site}: table {table} is gone after the restore"

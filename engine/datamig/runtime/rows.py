@@ -94,6 +94,7 @@ class LossyValue(RestoreFailed):
 
 
 SQLITE_DECIMAL_DIGITS = 15
+_INT64 = (-(2**63), 2**63 - 1)
 _MISSING = object()
 
 
@@ -261,7 +262,10 @@ class RowMaker:
         return prepared
 
     def _sqlite_decimal(self, field: Any, connection: Any) -> Callable[[Any], Any]:
-        """SQLite stores decimals as floating point: refuse a value it would round."""
+        """SQLite stores decimals as floating point: refuse a value it would round.
+
+        A whole number of up to 19 digits is written as an int, which SQLite keeps as an
+        INTEGER exactly (as text, it would go through a float first)."""
         prepare = field.get_db_prep_save
         label = f"{self.label}.{field.name}"
 
@@ -270,6 +274,8 @@ class RowMaker:
                 value.is_finite()
                 and len(value.normalize().as_tuple().digits) > SQLITE_DECIMAL_DIGITS
             ):
+                if value == value.to_integral_value() and _INT64[0] <= value <= _INT64[1]:
+                    return int(value)
                 raise LossyValue(
                     f"{label}: {value} has more than {SQLITE_DECIMAL_DIGITS} significant digits, "
                     "which SQLite cannot store exactly (it keeps decimals as floating point); "

@@ -7,25 +7,40 @@ snapshot's repeatable-read transaction, sees one consistent state.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterator
 from typing import Any
 
 from .encoding import Column
 
 PAGE_ROWS = 5000
+# How a SQLite decimal column is read (see sqlite_decimal): "exact" always, except to
+# compare with checksums recorded by datamig 0.1.0 under Django 5.2 ("django52").
+SQLITE_DECIMAL_RULES = ("exact", "django52")
 
 
 def iter_rows(
-    model: Any, columns: list[Column], alias: str, page: int = PAGE_ROWS
+    model: Any,
+    columns: list[Column],
+    alias: str,
+    page: int = PAGE_ROWS,
+    sqlite_decimals: str = "exact",
 ) -> Iterator[tuple]:
+    from django.db import connections
     from django.db.models import ExpressionWrapper, F, Field, TextField
     from django.db.models.functions import Cast
 
     from ..runtime.rows import storage_field
 
+    sqlite = connections[alias].vendor == "sqlite"
     names, annotations = [], {}
     for index, column in enumerate(columns):
-        if column.json_text:
+        wide = sqlite_decimal(column.field, sqlite_decimals) if sqlite and not column.raw else None
+        if wide is not None:  # read as SQLite stores it, not through Django's float
+            key = f"datamig_decimal_{index}"
+            annotations[key] = ExpressionWrapper(F(column.field.name), output_field=wide)
+            names.append(key)
+        elif column.json_text:
             key = f"datamig_json_{index}"
             annotations[key] = Cast(F(column.field.name), output_field=TextField())
             names.append(key)
@@ -57,6 +72,49 @@ def iter_rows(
             return
         key = tuple(rows[-1][i] for i in pk_index)
         last = key if len(key) > 1 else key[0]
+
+
+_FLOAT_DIGITS = decimal.Context(prec=15)
+
+
+def sqlite_decimal(field: Any, rule: str = "exact") -> Any:
+    """For a decimal column (or a key to one), a field that reads its SQLite values exactly.
+
+    SQLite keeps a decimal as INTEGER when its value is a whole number of up to 19
+    digits, as REAL (a float, 15 significant digits) otherwise. Django 5.2 reads both
+    through float and so rounds such an INTEGER to 15 digits; Django 6.1 reads it
+    exactly. This reads it as 6.1 does, whichever Django runs: the snapshot and the
+    checksum of one database are the same under both, and no digit is lost.
+
+    ``rule="django52"`` reads every value as Django 5.2 does (INTEGERs through a
+    15-digit float context too), under either Django.
+    """
+    if rule not in SQLITE_DECIMAL_RULES:
+        raise ValueError(f"unknown SQLite decimal rule {rule!r}: one of {SQLITE_DECIMAL_RULES}")
+    exact = rule == "exact"
+    from django.db.models import Field
+
+    from ..runtime.rows import storage_field, value_field
+
+    target = value_field(storage_field(field))
+    target = getattr(target, "output_field", target)  # GeneratedField: what it holds
+    if target.get_internal_type() != "DecimalField":
+        return None
+    places = target.decimal_places
+    quantum = None if places is None else decimal.Decimal(1).scaleb(-places)
+    context = target.context
+
+    class SQLiteDecimal(Field):
+        def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, str) or (exact and isinstance(value, int)):
+                number = decimal.Decimal(value)
+            else:
+                number = _FLOAT_DIGITS.create_decimal_from_float(value)
+            return number if quantum is None else number.quantize(quantum, context=context)
+
+    return SQLiteDecimal()
 
 
 def content_type_keys(alias: str) -> dict[int, list[str]]:

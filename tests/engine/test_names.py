@@ -77,7 +77,10 @@ def usable(name: str) -> bool:
     )
 
 
-def write_app(folder: Path, names: list[str]) -> Site:
+def write_app(folder: Path, names: list[str], models: int = 1) -> Site:
+    """An app of ``models`` models, each with a field of every name: model ``m`` gives
+    the name at ``index`` the field class ``KINDS[(index + m) % len(KINDS)]``, so that
+    with ``len(KINDS)`` models every name comes with every class."""
     app = folder / APP
     app.mkdir(parents=True)
     (app / "__init__.py").write_text("")
@@ -87,25 +90,27 @@ def write_app(folder: Path, names: list[str]) -> Site:
         "from django.db import models",
         "from catalogue.fields import Point, PointField",
         "UTC = datetime.timezone.utc",
-        f"class {MODEL}(models.Model):",
     ]
-    fill = []
-    columns: set[str] = set()
-    for index, name in enumerate(names):
-        field, value = KINDS[index % len(KINDS)]
-        attribute = f"kw{index}" if keyword.iskeyword(name) else name
-        column = name
-        while column.lower() in columns:  # column names are case-insensitive on MySQL
-            column += "x"
-        columns.add(column.lower())
-        lines.append(f"    {attribute} = {field[:-1]}, db_column={column!r})")
-        fill.append(f"{attribute}={value.format(n=index % 20 + 1)}")
-    lines.append(f"    class Meta:\n        app_label = {APP!r}")
-    lines.append("def fill():")
-    for _row in range(3):
-        lines.append(f"    {MODEL}.objects.create({', '.join(fill)})")
-        lines.append(f"    {MODEL}.objects.create()  # every column NULL")
-    (app / "models.py").write_text("\n".join(lines) + "\n")
+    fill = ["def fill():"]
+    for number in range(models):
+        model = MODEL if number == 0 else f"{MODEL}{number}"
+        lines.append(f"class {model}(models.Model):")
+        values = []
+        columns: set[str] = set()
+        for index, name in enumerate(names):
+            field, value = KINDS[(index + number) % len(KINDS)]
+            attribute = f"kw{index}" if keyword.iskeyword(name) else name
+            column = name
+            while column.lower() in columns:  # column names are case-insensitive on MySQL
+                column += "x"
+            columns.add(column.lower())
+            lines.append(f"    {attribute} = {field[:-1]}, db_column={column!r})")
+            values.append(f"{attribute}={value.format(n=index % 20 + 1)}")
+        lines.append(f"    class Meta:\n        app_label = {APP!r}")
+        for _row in range(3):
+            fill.append(f"    {model}.objects.create({', '.join(values)})")
+            fill.append(f"    {model}.objects.create()  # every column NULL")
+    (app / "models.py").write_text("\n".join(lines + fill) + "\n")
     settings = folder / "namessite"
     settings.mkdir()
     (settings / "__init__.py").write_text("")
@@ -135,11 +140,8 @@ def generated_names(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("vendor", ["sqlite", "mysql"])
-def test_every_identifier_of_generated_code_works_as_a_field_name(
-    databases, tmp_path, vendor, generated_names
-):
-    site = write_app(tmp_path / "names", generated_names)
+def round_trip(databases, vendor: str, site: Site, folder: Path) -> dict:
+    """Migrate, fill, snapshot and restore the app; the source's checksums."""
     source = databases(vendor, "source", site=site)
     source.create_empty()
     django_script(
@@ -149,9 +151,31 @@ def test_every_identifier_of_generated_code_works_as_a_field_name(
         f"from {APP}.models import fill\nfill()\n",
     )
     expected = checksums(source)
-    assert expected[f"{APP}_{MODEL.lower()}"]["rows"] == 6
-    out = tmp_path / "names-snap"
+    out = folder / "names-snap"
     snapshot(source, out)
     target = databases(vendor, "target", site=site)
     restore(out, target)
     assert checksums(target) == expected
+    return expected
+
+
+# Builtins that code generated at restore time could call (a row maker once called
+# ``type()`` on PostgreSQL and MySQL, and a field named ``type`` broke it).
+BUILTINS = ["type", "isinstance", "len", "str", "int", "bytes", "list", "dict", "getattr", "object"]
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql", "mysql"])
+def test_builtin_names_work_as_field_names_of_every_class(databases, tmp_path, vendor):
+    site = write_app(tmp_path / "names", BUILTINS, models=len(KINDS))
+    expected = round_trip(databases, vendor, site, tmp_path)
+    tables = [t for t in expected if t.startswith(f"{APP}_")]
+    assert len(tables) == len(KINDS) and all(expected[t]["rows"] == 6 for t in tables)
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "mysql"])
+def test_every_identifier_of_generated_code_works_as_a_field_name(
+    databases, tmp_path, vendor, generated_names
+):
+    site = write_app(tmp_path / "names", generated_names)
+    expected = round_trip(databases, vendor, site, tmp_path)
+    assert expected[f"{APP}_{MODEL.lower()}"]["rows"] == 6

@@ -60,19 +60,20 @@ def _ready_check(field: Any, connection: Any, name: str, env: dict[str, Any]) ->
 
     internal = value_field(field).get_internal_type()
     env.update(d__datetime=datetime.datetime, d__date=datetime.date, d__time=datetime.time)
-    env.update(d__Decimal=decimal.Decimal, d__UUID=uuid.UUID)
+    # builtins too under names of their own: a field may be called ``type``
+    env.update(d__Decimal=decimal.Decimal, d__UUID=uuid.UUID, d__type=type)
     if internal == "DecimalField" and connection.vendor != "sqlite":
-        return f"type({name}) is d__Decimal"
+        return f"d__type({name}) is d__Decimal"
     if connection.vendor != "postgresql":
         return None
     if internal == "DateTimeField":
         if settings.USE_TZ:
-            return f"(type({name}) is d__datetime and {name}.tzinfo is not None)"
-        return f"type({name}) is d__datetime"
+            return f"(d__type({name}) is d__datetime and {name}.tzinfo is not None)"
+        return f"d__type({name}) is d__datetime"
     return {
-        "DateField": f"type({name}) is d__date",
-        "TimeField": f"(type({name}) is d__time and {name}.tzinfo is None)",
-        "UUIDField": f"type({name}) is d__UUID",
+        "DateField": f"d__type({name}) is d__date",
+        "TimeField": f"(d__type({name}) is d__time and {name}.tzinfo is None)",
+        "UUIDField": f"d__type({name}) is d__UUID",
     }.get(internal)
 
 

@@ -2,8 +2,11 @@
 
 Run as ``python -m tests.engine.model_sets EXAMPLES`` with the test site's environment
 (TESTSITE_DB_VENDOR, TESTSITE_DB_NAME, TESTSITE_OTHER_DB_NAME: two databases of one
-vendor). Hypothesis draws sets of one to three models (field kinds, options, names,
-foreign keys to each other and to themselves, many-to-many), each example creates
+vendor). Hypothesis draws sets of one to three models (field kinds, a wrapper-valued
+third-party-style field among them, null/db_column/db_index/unique, names random or
+taken from what generated code and Python use for themselves, foreign keys to each other
+and to themselves, many-to-many, multi-table inheritance, stored and virtual generated
+columns), each example creates
 their tables in both databases (``schema_editor.create_model``), fills the first,
 snapshots it and restores the snapshot into the second (in this process, through the
 snapshot's own restore.py and runtime), and every table's checksum must be identical.
@@ -33,16 +36,29 @@ from hypothesis import strategies as st
 SITE = Path(__file__).resolve().parent / "site"
 UTC = datetime.timezone.utc
 
-# Names the engine's generated code uses for itself today: the row maker's parameter
-# ``extra`` and its locals v<N>/p<N> (issue 11, the other half: widen after it lands).
-NOT_YET = {"extra"}
-NAME = st.from_regex(r"\A[a-z][a-z0-9]{0,7}\Z").filter(
-    lambda n: (
-        not keyword.iskeyword(n)
-        and n not in NOT_YET | {"id", "pk"}
-        and not (n[0] in "vp" and n[1:].isdigit())
+# Names that code the engine generates, or Django, uses for itself (the row makers'
+# parameters and locals, builtins), drawn often beside random ones. "gen..." is kept for
+# the names this runner gives (models, generated columns, parent links).
+TRAPS = (
+    "extra", "v0", "v1", "v12", "p0", "p1", "row", "rows", "value", "values", "data",
+    "model", "field", "fields", "connection", "cursor", "list", "dict",
+    "str", "int", "type", "len", "print", "object", "runtime", "options", "manifest",
+    "restore", "datamig", "decimal", "datetime", "json", "none", "true", "false",
+)  # fmt: skip
+
+
+def _allowed(name: str) -> bool:
+    from django.db import models
+
+    return (
+        not keyword.iskeyword(name)
+        and name not in {"id", "pk", "objects"}
+        and not name.startswith("gen")
+        and not hasattr(models.Model, name)  # save, delete, clean, check, ...
     )
-)
+
+
+NAME = (st.from_regex(r"\A[a-z][a-z0-9]{0,7}\Z") | st.sampled_from(TRAPS)).filter(_allowed)
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | TEXT.map(lambda t: t[:20]),
@@ -88,7 +104,36 @@ KINDS: dict[str, tuple[str, dict[str, Any], st.SearchStrategy]] = {
     "binary": ("BinaryField", {}, st.binary(max_size=40)),
     "json": ("JSONField", {}, JSON),
     "ip": ("GenericIPAddressField", {}, st.ip_addresses(v=4).map(str)),
+    # a third-party-style field whose Python value is an object of its own (from_db_value)
+    "wrapped": ("Wrapped", {"max_length": 30}, TEXT.map(lambda t: Box(t[:30]))),
 }
+# Kinds drawn with unique=True sometimes (values kept distinct by the filler).
+UNIQUE_KINDS = {"integer", "big", "small", "positive", "uuid", "date"}
+# Kinds a GeneratedField of the model may compute from (its value + 1).
+GENERATED_FROM = {"integer", "small", "positive"}
+
+
+@dataclass(frozen=True)
+class Box:
+    """The value of a ``Wrapped`` field: a text in a box, as wrapper fields of PyPI return."""
+
+    text: str
+
+
+def _wrapped_field_class() -> Any:
+    from django.db import models
+
+    class Wrapped(models.CharField):
+        def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+            return None if value is None else Box(value)
+
+        def to_python(self, value: Any) -> Any:
+            return value if value is None or isinstance(value, Box) else Box(value)
+
+        def get_prep_value(self, value: Any) -> Any:
+            return value.text if isinstance(value, Box) else value
+
+    return Wrapped
 
 
 @dataclass
@@ -99,19 +144,38 @@ class FieldSpec:
     db_column: bool
     db_index: bool
     target: int = 0  # fk / m2m: index of the model pointed at (an earlier one)
+    unique: bool = False
 
 
 @dataclass
 class ModelSpec:
     fields: list[FieldSpec]
     rows: int
+    parent: int | None = None  # multi-table inheritance: index of the concrete parent
+    generated: str | None = None  # "stored" / "virtual": a GeneratedField on an int field
+
+
+def lineage(specs: list[ModelSpec], index: int) -> list[int]:
+    """The model's index and its ancestors' (multi-table inheritance), itself first."""
+    chain = [index]
+    while specs[chain[-1]].parent is not None:
+        chain.append(specs[chain[-1]].parent)
+    return chain
 
 
 @st.composite
 def model_sets(draw: Any) -> list[ModelSpec]:
-    specs = []
+    specs: list[ModelSpec] = []
     for index in range(draw(st.integers(1, 3))):
-        names = draw(st.lists(NAME, min_size=1, max_size=6, unique=True))
+        parent = draw(st.none() | st.integers(0, index - 1)) if index else None
+        taken = {
+            f.name
+            for i in (lineage(specs, parent) if parent is not None else [])
+            for f in specs[i].fields
+        }
+        names = [
+            n for n in draw(st.lists(NAME, min_size=1, max_size=6, unique=True)) if n not in taken
+        ]
         kinds = list(KINDS) + (["fk", "m2m"] if index else []) + ["self"]
         fields = []
         for name in names:
@@ -124,9 +188,15 @@ def model_sets(draw: Any) -> list[ModelSpec]:
                     db_column=draw(st.booleans()),
                     db_index=draw(st.booleans()) and kind not in ("text", "binary", "json", "m2m"),
                     target=draw(st.integers(0, index - 1)) if kind in ("fk", "m2m") else 0,
+                    unique=kind in UNIQUE_KINDS and draw(st.integers(0, 3)) == 0,
                 )
             )
-        specs.append(ModelSpec(fields, draw(st.integers(1, 6))))
+        generated = draw(st.sampled_from([None, None, "stored", "virtual"]))
+        if generated:  # its source: an integer column of its own
+            fields.append(
+                FieldSpec(f"gensource{index}", "integer", draw(st.booleans()), False, False)
+            )
+        specs.append(ModelSpec(fields, draw(st.integers(1, 6)), parent, generated))
     return specs
 
 
@@ -135,10 +205,11 @@ _counter = itertools.count(1)
 
 def build(specs: list[ModelSpec]) -> list[Any]:
     """Model classes of app ``exact`` (the test site's), with tables of their own."""
-    from django.db import models
+    from django.db import connections, models
 
     number = next(_counter)
     made: list[Any] = []
+    wrapped = _wrapped_field_class()
     for index, spec in enumerate(specs):
         name = f"Gen{number}x{index}"
         attrs: dict[str, Any] = {
@@ -149,6 +220,8 @@ def build(specs: list[ModelSpec]) -> list[Any]:
             options: dict[str, Any] = {"null": field.null, "db_index": field.db_index}
             if field.db_column:
                 options["db_column"] = f"c_{field.name}"
+            if field.unique:
+                options["unique"] = True
             if field.kind in ("fk", "self"):
                 to = made[field.target] if field.kind == "fk" else "self"
                 attrs[field.name] = models.ForeignKey(
@@ -158,43 +231,51 @@ def build(specs: list[ModelSpec]) -> list[Any]:
                 attrs[field.name] = models.ManyToManyField(made[field.target], related_name="+")
             else:
                 class_name, extra, _values = KINDS[field.kind]
-                attrs[field.name] = getattr(models, class_name)(**extra, **options)
-        made.append(type(name, (models.Model,), attrs))
+                kind_class = wrapped if class_name == "Wrapped" else getattr(models, class_name)
+                attrs[field.name] = kind_class(**extra, **options)
+        if spec.generated:
+            # PostgreSQL (before 18) has stored generated columns only
+            stored = spec.generated == "stored" or connections["default"].vendor == "postgresql"
+            attrs[f"gencolumn{index}"] = models.GeneratedField(
+                expression=models.F(f"gensource{index}") + 1,
+                output_field=models.BigIntegerField(null=True),
+                db_persist=stored,
+            )
+        base = models.Model if spec.parent is None else made[spec.parent]
+        made.append(type(name, (base,), attrs))
     return made
 
 
 def fill(specs: list[ModelSpec], classes: list[Any], data: Any) -> None:
-    for spec, model in zip(specs, classes):
+    from hypothesis import reject
+
+    seen: dict[tuple[int, str], set[Any]] = {}  # unique columns: the values taken
+    for index, (spec, model) in enumerate(zip(specs, classes)):
         saved: list[Any] = []
         for _row in range(spec.rows):
             values: dict[str, Any] = {}
-            for field in spec.fields:
-                if field.kind == "m2m":
-                    continue
-                if field.kind == "self":
-                    if saved:
-                        picked = data.draw(st.none() | st.sampled_from(saved))
-                        values[f"{field.name}_id"] = None if picked is None else picked.pk
-                    continue
-                if field.kind == "fk":
-                    targets = list(classes[field.target].objects.all())
-                    choice = st.sampled_from(targets)
-                    value = data.draw(st.none() | choice if field.null else choice)
-                    values[f"{field.name}_id"] = None if value is None else value.pk
-                    continue
-                strategy = KINDS[field.kind][2]
-                if field.null:
-                    strategy = st.none() | strategy
-                value = data.draw(strategy)
-                if field.kind == "json" and value is None:
-                    # Python None is SQL NULL; JSON null needs Value(None, JSONField())
-                    from django.db.models import JSONField, Value
-
-                    json_null = Value(None, JSONField())
-                    value = (
-                        data.draw(st.sampled_from([None, json_null])) if field.null else json_null
-                    )
-                values[field.name] = value
+            # a child's row is its parents' row too: their columns are filled with it
+            for owner in lineage(specs, index):
+                for field in specs[owner].fields:
+                    if field.kind == "m2m":
+                        continue
+                    if field.kind == "self":
+                        if saved and owner == index:
+                            picked = data.draw(st.none() | st.sampled_from(saved))
+                            values[f"{field.name}_id"] = None if picked is None else picked.pk
+                        continue
+                    if field.kind == "fk":
+                        targets = list(classes[field.target].objects.all())
+                        choice = st.sampled_from(targets)
+                        value = data.draw(st.none() | choice if field.null else choice)
+                        values[f"{field.name}_id"] = None if value is None else value.pk
+                        continue
+                    values[field.name] = _value(field, data)
+                    if field.unique and values[field.name] is not None:
+                        taken = seen.setdefault((owner, field.name), set())
+                        if values[field.name] in taken:
+                            reject()  # hypothesis draws another example
+                        taken.add(values[field.name])
             saved.append(model.objects.create(**values))
         for field in spec.fields:
             if field.kind == "m2m":
@@ -202,6 +283,20 @@ def fill(specs: list[ModelSpec], classes: list[Any], data: Any) -> None:
                 for instance in saved:
                     chosen = data.draw(st.lists(st.sampled_from(targets), unique_by=lambda t: t.pk))
                     getattr(instance, field.name).set(chosen)
+
+
+def _value(field: FieldSpec, data: Any) -> Any:
+    strategy = KINDS[field.kind][2]
+    if field.null:
+        strategy = st.none() | strategy
+    value = data.draw(strategy)
+    if field.kind == "json" and value is None:
+        # Python None is SQL NULL; JSON null needs Value(None, JSONField())
+        from django.db.models import JSONField, Value
+
+        json_null = Value(None, JSONField())
+        value = data.draw(st.sampled_from([None, json_null])) if field.null else json_null
+    return value
 
 
 def _tables(action: str, classes: list[Any]) -> None:

@@ -232,11 +232,38 @@ def _not_carried(manifest: dict[str, Any], diff: SchemaDiff, alias: str) -> None
     hold (blocking), so that ``datamig diff`` names them before any maintenance."""
     from django.db import connections
 
-    connection = connections[alias]
+    connection = _features_readable(connections[alias])
+    try:
+        _name_not_carried(manifest, diff, connection, alias)
+    finally:
+        if connection is not connections[alias]:
+            connection.close()
+
+
+def _features_readable(connection: Any) -> Any:
+    """The connection, or, when its database does not exist yet (a diff before the
+    restore creates it), one to the same server without a database: Django 6.1 reads
+    some features from the server (PostgreSQL's virtual generated columns, by version),
+    and ``required_db_features`` asks for them."""
+    from django.db import OperationalError
+    from django.db.backends.base.base import NO_DB_ALIAS
+
+    if connection.vendor == "sqlite":
+        return connection
+    try:
+        connection.ensure_connection()
+    except OperationalError:  # NO_DB_ALIAS: no extension's set-up runs on it either
+        return type(connection)({**connection.settings_dict, "NAME": None}, NO_DB_ALIAS)
+    return connection
+
+
+def _name_not_carried(
+    manifest: dict[str, Any], diff: SchemaDiff, connection: Any, alias: str
+) -> None:
     for item in manifest.get("not_carried") or ():
         diff.warnings.append(f"{item['model']} (table {item['table']}): {item['reason']}")
     for entry in manifest["models"]:
-        if entry["rows"] and not _has_table_in(entry["model"], connection):
+        if entry["rows"] and not _has_table_in(entry["model"], connection, alias):
             diff.blocking.append(
                 f"{entry['model']}: the current code keeps this model out of a "
                 f"{connection.vendor} database (required_db_vendor, required_db_features or a "
@@ -245,16 +272,17 @@ def _not_carried(manifest: dict[str, Any], diff: SchemaDiff, alias: str) -> None
     diff.blocking.extend(raw_refusals(manifest, connection.vendor))
 
 
-def _has_table_in(label: str, connection: Any) -> bool:
-    """False when the current code has the model but never migrates it into
-    ``connection`` (a model it lacks is the schema diff's business)."""
+def _has_table_in(label: str, connection: Any, alias: str) -> bool:
+    """False when the current code has the model but never migrates it into the
+    database ``alias`` (whose features ``connection`` reads); a model the code lacks is
+    the schema diff's business."""
     from django.apps import apps
 
     try:
         model = apps.get_model(label)
     except LookupError:
         return True
-    return migrated_into(model, connection)
+    return migrated_into(model, connection, alias)
 
 
 SAMPLE_ROWS = 200

@@ -182,14 +182,17 @@ def stored_raw(field: Any) -> bool:
     )
 
 
-def migrated_into(model: Any, connection: Any) -> bool:
+def migrated_into(model: Any, connection: Any, alias: str | None = None) -> bool:
     """True when ``migrate`` gives the model a table in that database: its vendor and
     features allow it (``required_db_vendor``, ``required_db_features``) and so do the
-    site's database routers (a model routed to another alias has no table here)."""
+    site's database routers (a model routed to another alias has no table here).
+    ``alias``: the database the routers are asked about, when ``connection`` only
+    stands in for it to read features (default: the connection's own)."""
     from django.db import router
 
     return bool(
-        model._meta.can_migrate(connection) and router.allow_migrate_model(connection.alias, model)
+        model._meta.can_migrate(connection)
+        and router.allow_migrate_model(alias or connection.alias, model)
     )
 
 

@@ -184,7 +184,7 @@ def main():
         module.fail_json(msg="timeout must be a positive number of seconds; nothing was changed")
     plan = window_utils.plan(params)
     if module.check_mode:
-        module.exit_json(changed=False, plan=plan, new_db_name="", outcome=None)
+        module.exit_json(changed=True, plan=plan, new_db_name="", outcome=None)
     win = window_utils.Window(params)
     try:
         outcome, failed_step, reason = win.execute()

@@ -6,10 +6,12 @@ the node's journal shows a given record of the window (five points spread over i
 once the host's sshd session processes are killed (the connection cut). Without any
 rerun, within the window's own duration plus 30 s, the site serves version 2 with the
 engine's migration of the data, maintenance is off, the lock free, the journal finished.
-A rerun then reports how that run ended and does nothing twice; playbooks/rollback.yml
-brings version 1 back, its database byte for byte. Last, the deadline: a restore that
-overruns datamig_window_timeout is killed by the node, which rolls back by itself (the
-controller killed too), the old database byte-identical.
+After each, a rerun reports how that run ended and does nothing twice; the first cut
+upgrades v1 -> v2, the later ones v2 -> v2 again (datamig_force), so that each runs the
+whole window. Then playbooks/rollback.yml brings back the release live before the last
+cut, its database byte for byte. Last, the deadline: a restore that overruns
+datamig_window_timeout is killed by the node, which rolls back by itself (the controller
+killed too), the old database byte-identical.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from .demo_site import (
     live_checksums,
     site_env_prefix,
     site_vars,
-    variant,
 )
 
 pytestmark = pytest.mark.slow
@@ -42,19 +43,7 @@ pytestmark = pytest.mark.slow
 SITE = "demo"
 ROOT_DIR = f"/srv/{SITE}"
 JOURNAL = f"{ROOT_DIR}/datamig-journal.jsonl"
-SLOW_FLAG = f"{ROOT_DIR}/slow-migration"
-SLOW_MIGRATOR = f"""
-import os as _os
-import time as _time
-
-_migrate_from_1 = migrate_from_1
-
-
-def migrate_from_1(m):  # slow while the test wants it: past the window's deadline
-    if _os.path.exists({SLOW_FLAG!r}):
-        _time.sleep(60)
-    return _migrate_from_1(m)
-"""
+SLOW_SMOKE = "import time; time.sleep(120)  # slow smoke check"
 # (step, status) of the window's records at which the controller is killed
 KILL_POINTS = [
     ("maintenance_on", "started"),
@@ -133,6 +122,10 @@ def _live_db(host) -> str:
     return host.run(f'. {ROOT_DIR}/shared/site.env; printf %s "$DEMO_DB_NAME"', check=True).stdout
 
 
+def _current(host) -> str:
+    return host.run(f"readlink {ROOT_DIR}/current", check=True).stdout.strip()
+
+
 def _kill_ssh_sessions(host) -> None:
     """Cut the connection: kill this host's sshd session processes (the children of its
     listening sshd), never the listener, never anything outside the host."""
@@ -152,16 +145,21 @@ def test_the_node_finishes_the_window_when_the_controller_is_lost(test_host, tmp
         site_env_prefix(ROOT_DIR) + "venv/bin/python manage.py demo_fill --rows 2000 --seed 1",
         check=True,
     )
-    v1_db = _live_db(host)
-    v1_sha = _db_sha(host, v1_db)
-    v1_checksums = live_checksums(host, ROOT_DIR)
     expected_v2 = expected_checksums(host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path)
 
+    # The first cut upgrades v1 -> v2; the later ones v2 -> v2 again (datamig_force: a new
+    # release and a new database, the whole window), so that no rollback is needed between.
     cuts = [(f"kill-{step}-{status}", (step, status), "kill") for step, status in KILL_POINTS]
     cuts.insert(3, ("cut-ssh", ("restore", "started"), "ssh"))
-    for run_id, (step, status), how in cuts:
+    before = None  # (release, database, its sha256) live before the last cut
+    for number, (run_id, (step, status), how) in enumerate(cuts):
+        before = (_current(host), _live_db(host), _db_sha(host, _live_db(host)))
+        extra = {"datamig_force": True} if number else {}
         first = start_playbook(
-            "playbooks/upgrade.yml", [host], _upgrade_vars(run_id), workdir=tmp_path / run_id
+            "playbooks/upgrade.yml",
+            [host],
+            _upgrade_vars(run_id, **extra),
+            workdir=tmp_path / run_id,
         )
         try:
             _wait_for_record(host, run_id, step, status)
@@ -178,12 +176,11 @@ def test_the_node_finishes_the_window_when_the_controller_is_lost(test_host, tmp
         # the window ended by itself, in its own time (+30 s), without a rerun
         assert settled <= window + 30, (run_id, settled, window)
         assert records[-1]["status"] == "done", records[-1]
-        assert (
-            records[-1]["data"]["outcome"] == "upgraded" and records[-1]["data"]["by"] == "window"
-        )
+        assert (records[-1]["data"]["outcome"], records[-1]["data"]["by"]) == ("upgraded", "window")
         assert get(host, "/") == (200, "datamig-demo version 2"), run_id
         assert live_checksums(host, ROOT_DIR) == expected_v2, run_id
-        assert _db_sha(host, v1_db) == v1_sha  # the old database untouched
+        assert _current(host) != before[0] and _live_db(host) != before[1]
+        assert _db_sha(host, before[1]) == before[2]  # the old database untouched
         if how == "ssh":
             first.wait(120)  # the controller, alone, gives up or polls the end
 
@@ -194,53 +191,48 @@ def test_the_node_finishes_the_window_when_the_controller_is_lost(test_host, tmp
         rerun = _run_records(host, f"{run_id}-again")
         assert not any(r["step"] in ("window", "maintenance_on", "release") for r in rerun), rerun
         assert rerun[-1]["data"]["outcome"] == "already at version"
-        assert (
-            len(
-                [
-                    r
-                    for r in journal(host, ROOT_DIR)
-                    if r["run_id"] == run_id and r["step"] == "finish"
-                ]
-            )
-            == 1
-        )
+        finishes = [r for r in _run_records(host, run_id) if r["step"] == "finish"]
+        assert len(finishes) == 1, finishes
 
-        # rollback.yml: back to the release live before - v1 and its database, byte for byte
-        _assert_ok(run_playbook("playbooks/rollback.yml", [host], site_vars(SITE)))
-        assert get(host, "/") == (200, "datamig-demo version 1"), run_id
-        assert _live_db(host) == v1_db and _db_sha(host, v1_db) == v1_sha
-        assert live_checksums(host, ROOT_DIR) == v1_checksums
+    # rollback.yml: back to the release live before the last cut run, its database byte for byte
+    _assert_ok(run_playbook("playbooks/rollback.yml", [host], site_vars(SITE)))
+    assert get(host, "/") == (200, "datamig-demo version 2")
+    assert (_current(host), _live_db(host)) == before[:2]
+    assert _db_sha(host, before[1]) == before[2]
+    assert live_checksums(host, ROOT_DIR) == expected_v2
 
-    # The deadline: the restore overruns datamig_window_timeout; the node kills it and rolls
-    # back by itself, its controller killed meanwhile.
-    slow = variant(tmp_path, "v2", "v2-slow", append={"demo_site/migrators.py": SLOW_MIGRATOR})
-    host.run(["touch", SLOW_FLAG], check=True)
+    # The deadline: the smoke check (in verify) overruns datamig_window_timeout; the node
+    # kills it and rolls back by itself, its controller killed meanwhile.
     run_id = "deadline"
+    live = (_current(host), _live_db(host), _db_sha(host, _live_db(host)))
     first = start_playbook(
         "playbooks/upgrade.yml",
         [host],
-        _upgrade_vars(run_id, src=slow, datamig_window_timeout=15),
+        _upgrade_vars(
+            run_id,
+            datamig_window_timeout=15,
+            datamig_force=True,
+            datamig_smoke_command=["venv/bin/python", "-c", SLOW_SMOKE],
+        ),
         workdir=tmp_path / run_id,
     )
     try:
-        _wait_for_record(host, run_id, "restore", "started")
+        _wait_for_record(host, run_id, "verify", "started")
         os.killpg(first.pid, signal.SIGKILL)
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
-    try:
-        settled = _settle(host, run_id)
-    finally:
-        host.run(["rm", "-f", SLOW_FLAG], check=True)
+    settled = _settle(host, run_id)
     records = _run_records(host, run_id)
     assert settled <= _window_seconds(records) + 30
-    failed = [r for r in records if r["status"] == "failed" and r["step"] == "restore"]
+    failed = [r for r in records if r["status"] == "failed" and r["step"] == "verify"]
     assert failed and "deadline" in failed[0]["data"]["reason"], records
     assert (records[-1]["status"], records[-1]["data"]["outcome"]) == ("failed", "rolled back")
-    assert get(host, "/") == (200, "datamig-demo version 1")
-    assert _live_db(host) == v1_db and _db_sha(host, v1_db) == v1_sha
-    assert live_checksums(host, ROOT_DIR) == v1_checksums
-    # no engine left running on the node
-    assert host.run(["pgrep", "-f", "[d]atamig restore"]).returncode == 1
+    assert get(host, "/") == (200, "datamig-demo version 2")
+    assert (_current(host), _live_db(host)) == live[:2]
+    assert _db_sha(host, live[1]) == live[2]
+    assert live_checksums(host, ROOT_DIR) == expected_v2
+    # the overrunning check was killed, not left running
+    assert host.run(["pgrep", "-f", "[s]low smoke check"]).returncode == 1
     report = json.loads(host.run(f"cat {ROOT_DIR}/reports/{run_id}.json", check=True).stdout)
-    assert (report["outcome"], report["failed_step"]) == ("rolled back", "restore")
+    assert (report["outcome"], report["failed_step"]) == ("rolled back", "verify")

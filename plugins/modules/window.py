@@ -19,7 +19,7 @@ description:
     marked C(by=window)); at the end the module writes the run's report
     (C(reports/<run_id>.json)), the journal's C(finish) record, and releases the site's lock
     held by O(run_id). Run it with C(async) (a limit above O(timeout)) and poll it with
-    M(ansible.builtin.async_status): when the controller is lost the window still ends by
+    M(ansible.builtin.async_status) - when the controller is lost the window still ends by
     itself, and the next run finds it finished in the journal.
   - It ignores SIGHUP and SIGPIPE, and prints only its result at the very end.
   - In check mode it returns the plan (RV(plan)) and changes nothing.

@@ -69,7 +69,7 @@ def _upgrade_vars(run_id: str, src=DEMO / "v2", **extra):
     )
 
 
-def _wait_for_record(host, run_id: str, step: str, status: str, timeout: float = 300) -> None:
+def _wait_for_record(host, run_id: str, step: str, status: str, timeout: float = 600) -> None:
     """Until the journal holds run_id's record (step, status), polled on the node itself."""
     needle = f'"run_id": "{run_id}", "status": "{status}", "step": "{step}"'
     tries = int(timeout / 0.02)
@@ -77,7 +77,7 @@ def _wait_for_record(host, run_id: str, step: str, status: str, timeout: float =
         f'i=0; until grep -qF -- "$1" {JOURNAL} 2>/dev/null; do '
         f"i=$((i+1)); [ $i -gt {tries} ] && exit 1; sleep 0.02; done"
     )
-    result = host.run(["sh", "-c", script, "sh", needle])
+    result = host.run(["sh", "-c", script, "sh", needle], timeout=timeout + 30)
     assert result.returncode == 0, f"no record {step} {status} of {run_id} in {timeout} s"
 
 

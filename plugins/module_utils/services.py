@@ -20,7 +20,8 @@ import os
 import tempfile
 import time
 import urllib.error
-import urllib.request
+
+from ansible.module_utils.urls import open_url
 
 SUPERVISOR_VERB = {"started": "start", "restarted": "restart", "stopped": "stop"}
 TRANSIENT = ("STARTING", "BACKOFF", "STOPPING")
@@ -122,8 +123,11 @@ def app(run, action, manager, program, supervisor_config, timeout=60, pause=1.0)
 def http_get(url, timeout):
     """(status, body) of a GET; status 0 when nothing answered."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        response = open_url(url, timeout=timeout, validate_certs=False, follow_redirects="none")
+        try:
             return response.status, response.read().decode("utf-8", "replace")
+        finally:
+            response.close()
     except urllib.error.HTTPError as exc:
         return exc.code, (exc.read() or b"").decode("utf-8", "replace")
     except (OSError, ValueError) as exc:

@@ -24,53 +24,189 @@ description:
   - It ignores SIGHUP and SIGPIPE, and prints only its result at the very end.
   - In check mode it returns the plan (RV(plan)) and changes nothing.
 options:
-  site: {description: The site's name., type: str, required: true}
-  run_id: {description: The run's id (journal, lock owner, snapshot and report name)., type: str, required: true}
-  journal: {description: The site's journal file., type: path, required: true}
-  lock: {description: The site's lock file (released at the end when O(run_id) holds it)., type: path, required: true}
-  maintenance_flag: {description: The maintenance flag file nginx looks for., type: path, required: true}
-  maintenance_reason: {description: The reason written into the flag., type: str, default: Upgrade in progress}
-  stop_app: {description: Stop the application during the window., type: bool, default: true}
-  reports_dir: {description: Where the report is written., type: path, required: true}
-  current_link: {description: The site's C(current) symlink., type: path, required: true}
-  site_env_path: {description: The site's C(shared/site.env)., type: path, required: true}
-  bin_dir: {description: The site's C(bin) folder (its C(site-env) wrapper)., type: path, required: true}
-  snapshots_dir: {description: Where the snapshot is written (C(<snapshots_dir>/<run_id>))., type: path, required: true}
-  db_dir: {description: The site's databases folder (SQLite files)., type: path, required: true}
-  db_vendor: {description: The database vendor., type: str, choices: [sqlite, postgresql, mysql], default: sqlite}
-  db_name_var: {description: The variable of C(site.env) that names the database., type: str, required: true}
-  settings: {description: The Django settings module., type: str, required: true}
-  old_release: {description: The live release (its engine takes the snapshot)., type: path, required: true}
-  old_db_name: {description: The live database., type: str, required: true}
-  old_version: {description: The live version (the rollback's health check expects it)., type: str, required: true}
-  new_release: {description: The new release (its engine restores)., type: path, required: true}
-  new_version: {description: The target version (the health check expects it)., type: str, required: true}
-  new_db_name: {description: The new database's name (default as the restore role names it)., type: str, default: ""}
-  prepared: {description: The new database was created and migrated before the window (restore C(--prepared))., type: bool, default: false}
-  snapshot_python: {description: Another interpreter for the snapshot (default the old release's)., type: path}
-  plain_env: {description: The site's environment that is not secret., type: dict, default: {}}
-  secret_env: {description: The site's secret environment (hidden in every message)., type: dict, default: {}}
-  allow_loss: {description: Losses the restore accepts., type: list, elements: str, default: []}
-  set_values: {description: Values the restore sets (C(app.Model.field) -> value)., type: dict, default: {}}
-  smoke_command: {description: The application's smoke check (run in the new release with the new database)., type: list, elements: str, default: []}
-  service_manager: {description: What runs the application., type: str, choices: [supervisor, systemd], default: supervisor}
-  supervisor_config: {description: supervisord's configuration., type: path, default: /etc/supervisor/supervisord.conf}
-  program: {description: The application's supervisor program or systemd unit., type: str, required: true}
-  app_bind: {description: The application's own address (the health check asks it directly)., type: str, default: "127.0.0.1:8000"}
-  health_path: {description: The health check's path., type: str, default: /health}
-  health_retries: {description: Health check attempts., type: int, default: 20}
-  health_delay: {description: Seconds between them., type: float, default: 1}
-  heavy_slots: {description: Snapshots and restores at once per server (0 no bound)., type: int, default: 0}
-  heavy_slots_dir: {description: The heavy-work slots' folder., type: path, default: /run/datamig/heavy}
-  heavy_wait_timeout: {description: Seconds to wait for a slot., type: int, default: 3600}
+  site:
+    description: The site's name.
+    type: str
+    required: true
+  run_id:
+    description: The run's id (journal, lock owner, snapshot and report name).
+    type: str
+    required: true
+  journal:
+    description: The site's journal file.
+    type: path
+    required: true
+  lock:
+    description: The site's lock file (released at the end when O(run_id) holds it).
+    type: path
+    required: true
+  maintenance_flag:
+    description: The maintenance flag file nginx looks for.
+    type: path
+    required: true
+  maintenance_reason:
+    description: The reason written into the flag.
+    type: str
+    default: Upgrade in progress
+  stop_app:
+    description: Stop the application during the window.
+    type: bool
+    default: true
+  reports_dir:
+    description: Where the report is written.
+    type: path
+    required: true
+  current_link:
+    description: The site's C(current) symlink.
+    type: path
+    required: true
+  site_env_path:
+    description: The site's C(shared/site.env).
+    type: path
+    required: true
+  bin_dir:
+    description: The site's C(bin) folder (its C(site-env) wrapper).
+    type: path
+    required: true
+  snapshots_dir:
+    description: Where the snapshot is written (C(<snapshots_dir>/<run_id>)).
+    type: path
+    required: true
+  db_dir:
+    description: The site's databases folder (SQLite files).
+    type: path
+    required: true
+  db_vendor:
+    description: The database vendor.
+    type: str
+    choices: [sqlite, postgresql, mysql]
+    default: sqlite
+  db_name_var:
+    description: The variable of C(site.env) that names the database.
+    type: str
+    required: true
+  settings:
+    description: The Django settings module.
+    type: str
+    required: true
+  old_release:
+    description: The live release (its engine takes the snapshot).
+    type: path
+    required: true
+  old_db_name:
+    description: The live database.
+    type: str
+    required: true
+  old_version:
+    description: The live version (the rollback's health check expects it).
+    type: str
+    required: true
+  new_release:
+    description: The new release (its engine restores).
+    type: path
+    required: true
+  new_version:
+    description: The target version (the health check expects it).
+    type: str
+    required: true
+  new_db_name:
+    description: The new database's name (default as the restore role names it).
+    type: str
+    default: ""
+  prepared:
+    description: The new database was created and migrated before the window (restore C(--prepared)).
+    type: bool
+    default: false
+  snapshot_python:
+    description: Another interpreter for the snapshot (default the old release's).
+    type: path
+  plain_env:
+    description: The site's environment that is not secret.
+    type: dict
+    default: {}
+  secret_env:
+    description: The site's secret environment (hidden in every message).
+    type: dict
+    default: {}
+  allow_loss:
+    description: Losses the restore accepts.
+    type: list
+    elements: str
+    default: []
+  set_values:
+    description: Values the restore sets (C(app.Model.field) -> value).
+    type: dict
+    default: {}
+  smoke_command:
+    description: The application's smoke check (run in the new release with the new database).
+    type: list
+    elements: str
+    default: []
+  service_manager:
+    description: What runs the application.
+    type: str
+    choices: [supervisor, systemd]
+    default: supervisor
+  supervisor_config:
+    description: supervisord's configuration.
+    type: path
+    default: /etc/supervisor/supervisord.conf
+  program:
+    description: The application's supervisor program or systemd unit.
+    type: str
+    required: true
+  app_bind:
+    description: The application's own address (the health check asks it directly).
+    type: str
+    default: "127.0.0.1:8000"
+  health_path:
+    description: The health check's path.
+    type: str
+    default: /health
+  health_retries:
+    description: Health check attempts.
+    type: int
+    default: 20
+  health_delay:
+    description: Seconds between them.
+    type: float
+    default: 1
+  heavy_slots:
+    description: Snapshots and restores at once per server (0 no bound).
+    type: int
+    default: 0
+  heavy_slots_dir:
+    description: The heavy-work slots' folder.
+    type: path
+    default: /run/datamig/heavy
+  heavy_wait_timeout:
+    description: Seconds to wait for a slot.
+    type: int
+    default: 3600
   timeout:
     description:
       - The window's deadline in seconds from its start. Past it the running step is
         killed and the window rolls back (unless the new release already answered).
     type: int
     default: 900
-  batch_size: {description: Sites upgraded side by side (for the report)., type: int, default: 1}
-author: datamig developers
+  batch_size:
+    description: Sites upgraded side by side (for the report).
+    type: int
+    default: 1
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: datamig.site.journal
+  - module: datamig.site.recovery_plan
+author:
+  - datamig developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -106,14 +242,39 @@ outcome:
   description: C(upgraded), C(rolled back) or C(rollback failed).
   returned: success
   type: str
-failed_step: {description: The step that failed (V(null) when none did)., returned: success, type: str}
-reason: {description: Why it failed., returned: success, type: str}
-new_db_name: {description: The new database., returned: always, type: str}
-snapshot: {description: The snapshot's folder., returned: success, type: str}
-restore: {description: The engine's restore result (rows, models, losses)., returned: success, type: dict}
-report: {description: The run's report (as datamig.site.upgrade_report writes it)., returned: success, type: dict}
-summary: {description: A few lines for a person., returned: success, type: str}
-plan: {description: What the window does, in order (check mode)., returned: always, type: list, elements: str}
+failed_step:
+  description: The step that failed (V(null) when none did).
+  returned: success
+  type: str
+reason:
+  description: Why it failed.
+  returned: success
+  type: str
+new_db_name:
+  description: The new database.
+  returned: always
+  type: str
+snapshot:
+  description: The snapshot's folder.
+  returned: success
+  type: str
+restore:
+  description: The engine's restore result (rows, models, losses).
+  returned: success
+  type: dict
+report:
+  description: The run's report (as datamig.site.upgrade_report writes it).
+  returned: success
+  type: dict
+summary:
+  description: A few lines for a person.
+  returned: success
+  type: str
+plan:
+  description: What the window does, in order (check mode).
+  returned: always
+  type: list
+  elements: str
 """
 
 import signal  # noqa: E402

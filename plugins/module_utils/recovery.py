@@ -9,8 +9,9 @@ guesses:
 
 - nothing to do: no earlier run, it finished, or it is this run;
 - refuse: the cut-off run may still be alive - the lock is held by another owner, its
-  controller is another machine (whether it still runs cannot be checked), or its
-  ansible-playbook process still runs on this controller;
+  controller is another machine (whether it still runs cannot be checked), its
+  ansible-playbook process still runs on this controller, or its window (module
+  datamig.site.window) still runs on the node - the caller waits for that one first;
 - finish: its new release had answered the health check, or maintenance was already off;
 - rolled back: its rollback was done (nothing to redo, only the end to record);
 - rollback: it had passed preflight - back to the release and database its preflight
@@ -53,13 +54,40 @@ def ansible_playbook_pids(processes):
     return pids
 
 
-def decide(summary, lock, run_id, controller, running_pids):
+def window_pid(summary):
+    """The pid of the run's window program on the node while it has not ended, else None.
+
+    The window records its pid in its first record (``window started``) and ends with
+    ``window done`` or ``failed``."""
+    pid = None
+    for record in summary.get("records") or []:
+        if record["step"] != "window":
+            continue
+        if record.get("status") == "started":
+            pid = (record.get("data") or {}).get("pid")
+        else:
+            pid = None
+    return int(pid) if pid else None
+
+
+def previous_outcome(summary):
+    """The outcome a finished run's finish record names (None without one)."""
+    for record in reversed(summary.get("records") or []):
+        if record["step"] == "finish":
+            return (record.get("data") or {}).get("outcome")
+    return None
+
+
+def decide(summary, lock, run_id, controller, running_pids, window_running=False):
     """The recovery plan for the journal's last run (``summary`` as journal.summarise gives).
 
     lock: the lock file's content ({} when there is none); run_id: this run's id;
-    controller: this controller's host name; running_pids: its ansible-playbook pids."""
+    controller: this controller's host name; running_pids: its ansible-playbook pids;
+    window_running: whether the run's window program still runs on the node."""
     previous = summary.get("run_id")
     plan = {"action": NOTHING, "run_id": previous, "reason": "", "outcome": None}
+    if summary.get("finished"):
+        plan["previous_outcome"] = previous_outcome(summary)
     if previous is None or summary.get("finished") or previous == run_id:
         return plan
     records = summary.get("records") or []
@@ -81,6 +109,8 @@ def decide(summary, lock, run_id, controller, running_pids):
         )
     elif int(start.get("controller_pid") or 0) in running_pids:
         why = f"its ansible-playbook (pid {start.get('controller_pid')}) is still running"
+    elif window_running:
+        why = f"its window still runs on the node (pid {window_pid(summary)})"
     if why:
         plan.update(
             action=REFUSE,

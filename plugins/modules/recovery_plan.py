@@ -43,6 +43,13 @@ options:
     type: list
     elements: str
     default: []
+  wait_window:
+    description:
+      - Seconds to wait for the cut-off run's window (module M(datamig.site.window)) while
+        it still runs on the node - it ends by itself, upgraded or rolled back - before
+        deciding. Past them the plan is C(refuse).
+    type: int
+    default: 0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -103,9 +110,19 @@ live:
   description: The live state the recovery leaves.
   returned: when RV(action) is not V(nothing) or V(refuse)
   type: dict
+previous_outcome:
+  description: The outcome the journal's last run recorded when it finished (by its controller or by its window on the node).
+  returned: when the last run finished
+  type: str
+waited_seconds:
+  description: How long the module waited for a window still running on the node.
+  returned: always
+  type: float
 """
 
 import json  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible.module_utils.common.text.converters import to_native  # noqa: E402
@@ -130,6 +147,21 @@ def read_lock(path):
     )
 
 
+def alive(pid):
+    """Whether process pid runs on this node (a zombie does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -138,19 +170,29 @@ def main():
             run_id=dict(type="str", required=True),
             controller=dict(type="str", required=True),
             controller_processes=dict(type="list", elements="str", default=[]),
+            wait_window=dict(type="int", default=0),
         ),
         supports_check_mode=True,
     )
     params = module.params
     try:
-        summary = summarise(read_records(params["journal"], module.warn), None)
+        started = time.monotonic()
+        while True:
+            summary = summarise(read_records(params["journal"], module.warn), None)
+            pid = None if summary.get("finished") else recovery.window_pid(summary)
+            running = bool(pid) and alive(pid)
+            if not running or time.monotonic() - started >= params["wait_window"]:
+                break
+            time.sleep(0.5)
         plan = recovery.decide(
             summary,
             read_lock(params["lock"]),
             params["run_id"],
             params["controller"],
             recovery.ansible_playbook_pids(params["controller_processes"]),
+            window_running=running,
         )
+        plan["waited_seconds"] = round(time.monotonic() - started, 3)
     except OSError as exc:
         module.fail_json(msg=f"journal {params['journal']}: {to_native(exc)}")
     module.exit_json(changed=False, **plan)

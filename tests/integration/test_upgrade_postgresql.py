@@ -182,33 +182,38 @@ def test_postgresql_site_upgrade_secrets_lock_and_kill(test_host, tmp_path):
     assert (last["step"], last["status"]) == ("restore", "started"), last
     cut = journal(host, ROOT_DIR)
     assert cut[-1]["step"] != "finish"
-    assert exists(host, f"{ROOT_DIR}/datamig.lock")  # left by the killed run
+    assert exists(host, f"{ROOT_DIR}/datamig.lock")  # held by the killed run's window
 
-    # The same command again: recovery from the journal, then the upgrade.
+    # The window goes on on the node without its controller. The same command again waits
+    # for it, reports how it ended and does not redo it.
     with Poller(host, every=0.2) as users:
         again = run_playbook("playbooks/upgrade.yml", [host], v3)
     _assert_ok(again)
+    killed = cut[-1]["run_id"]
+    assert f"the last run {killed} ended: upgraded" in again.stdout, again.stdout[-4000:]
     assert get(host, "/") == (200, "datamig-demo version 3")
     assert set(users.statuses()) <= {200, 503}, users.statuses()
     assert not exists(host, f"{ROOT_DIR}/maintenance/maintenance.json")
     assert not exists(host, f"{ROOT_DIR}/datamig.lock")
     records = journal(host, ROOT_DIR)
-    killed = cut[-1]["run_id"]
-    recovery = [(r["step"], r["status"]) for r in records if r["run_id"] == killed][-2:]
-    assert recovery == [("recovery", "started"), ("finish", "failed")], recovery
-    outcome = [r for r in records if r["run_id"] == killed][-1]["data"]["outcome"]
-    assert outcome == "rolled back by recovery"
+    ended = [r for r in records if r["run_id"] == killed][-1]
+    assert (ended["step"], ended["status"]) == ("finish", "done"), ended
+    assert (ended["data"]["outcome"], ended["data"]["by"]) == ("upgraded", "window")
+    assert not any(r["step"] == "recovery" for r in records if r["run_id"] == killed)
     # v2 -> v3 changes Person.nickname only; every other table kept its content
     after = live_checksums(host, ROOT_DIR)
     changed = {t for t in after if after[t] != before.get(t)}
     assert changed == {"contacts_person"}, changed
-    assert reports(host, ROOT_DIR)[-1]["outcome"] == "upgraded"
+    assert reports(host, ROOT_DIR)[-1]["outcome"] == "already at version"
 
-    # Cleanup after the successful run (datamig_keep_releases 3 of 4 releases: v1, v2, the
-    # killed v3, v3): v1's release goes and its database is dropped on the server through
-    # the engine; v2 (the rollback target) and the live v3 stay, releases and databases.
+    # Cleanup after a successful run comes from the controller, after the window: the killed
+    # run's did not run, the rerun changed nothing. With a fourth release (v4 is v3 again,
+    # forced) the oldest goes: v1's release, its database dropped on the server through the
+    # engine; v3 (the rollback target) and the live one stay, releases and databases.
+    v3_db = _live_db_name(host)
+    _assert_ok(run_playbook("playbooks/upgrade.yml", [host], dict(v3, datamig_force=True)))
     releases = host.run(f"ls {ROOT_DIR}/releases", check=True).stdout.split()
     assert len(releases) == 3 and not any(r.startswith("1-") for r in releases), releases
     live_db = _live_db_name(host)
     assert SITE not in server.databases()
-    assert {new_db, live_db} <= server.databases()
+    assert {v3_db, live_db} <= server.databases()

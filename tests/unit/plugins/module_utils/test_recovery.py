@@ -171,3 +171,23 @@ def test_maintenance_off_done_without_a_health_record_is_finished():
     # the window's program on the node may record maintenance_off without a health record
     records = [start(), rec("preflight", **OLD), rec("switch"), rec("maintenance_off")]
     assert plan(records)["action"] == recovery.FINISH
+
+
+def test_a_window_still_running_on_the_node_is_waited_for_not_recovered():
+    records = until("restore")
+    records.insert(2, rec("window", "started", pid=777))
+    summary = summarise(records, None)
+    assert recovery.window_pid(summary) == 777
+    plan = recovery.decide(summary, {}, "r2", "ctl", set(), window_running=True)
+    assert plan["action"] == recovery.REFUSE and "window still runs" in plan["reason"]
+    # its process gone (the node rebooted): recovered from the journal as before
+    assert recovery.decide(summary, {}, "r2", "ctl", set())["action"] == recovery.ROLLBACK
+
+
+def test_a_run_its_window_finished_is_reported_not_redone():
+    records = [start(), rec("window", "started", pid=7), rec("window", "done")]
+    records.append(rec("finish", "done", outcome="upgraded", by="window"))
+    summary = summarise(records, None)
+    assert recovery.window_pid(summary) is None
+    plan = recovery.decide(summary, {}, "r2", "ctl", set())
+    assert (plan["action"], plan["previous_outcome"]) == (recovery.NOTHING, "upgraded")

@@ -1,0 +1,167 @@
+# Copyright: (c) 2026, datamig developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The site's services as the upgrade window drives them on the node, without Ansible.
+
+The same operations as the roles' tasks (common/tasks/services.yml, health.yml, the
+maintenance module), in plain Python so that one program on the node can run the whole
+window: the maintenance flag on and off (written atomically, fsync'ed), the application
+stopped, started or restarted under supervisor (its state decides, not supervisorctl's
+exit status) or systemd, and the health check over HTTP.
+
+Commands go through a ``run(argv, timeout, env=None, cwd=None) -> (rc, stdout, stderr)``
+callable, the HTTP check through ``get(url, timeout) -> (status, body)``: the unit tests
+give fakes.
+"""
+
+import datetime
+import json
+import os
+import tempfile
+import time
+import urllib.error
+
+from ansible.module_utils.urls import open_url
+
+SUPERVISOR_VERB = {"started": "start", "restarted": "restart", "stopped": "stop"}
+TRANSIENT = ("STARTING", "BACKOFF", "STOPPING")
+
+
+class ServiceError(Exception):
+    """A service did not reach the wanted state; the message says why."""
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def fsync_directory(directory):
+    fd = os.open(directory or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path, data, mode=0o644):
+    """Write bytes beside path, fsync them, rename them over path, fsync the folder."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".datamig-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    fsync_directory(directory)
+
+
+def maintenance_on(flag, reason, run_id):
+    """The maintenance flag on (nginx serves the maintenance page while it exists)."""
+    content = {"reason": reason, "since": utc_now(), "run_id": run_id}
+    try:
+        with open(flag, encoding="utf-8") as handle:
+            existing = json.load(handle)
+        if isinstance(existing, dict) and isinstance(existing.get("since"), str):
+            content["since"] = existing["since"]
+    except (OSError, ValueError):
+        pass
+    text = json.dumps(content, indent=2, sort_keys=True) + "\n"
+    write_atomically(flag, text.encode("utf-8"), 0o644)
+
+
+def maintenance_off(flag):
+    """The maintenance flag off; True when it was on."""
+    try:
+        os.unlink(flag)
+    except FileNotFoundError:
+        return False
+    fsync_directory(os.path.dirname(flag))
+    return True
+
+
+def supervisor_state(run, config, program, timeout):
+    """The program's state as ``supervisorctl status`` reports it (second field)."""
+    _rc, out, _err = run(["supervisorctl", "-c", config, "status", program], timeout)
+    fields = [*(out or "").split(), "", ""]
+    return fields[1], (out or "").strip()
+
+
+def app(run, action, manager, program, supervisor_config, timeout=60, pause=1.0):
+    """Start, restart or stop the application; raise ServiceError unless it got there."""
+    if manager == "systemd":
+        verb = {"started": "start", "restarted": "restart", "stopped": "stop"}[action]
+        rc, out, err = run(["systemctl", verb, program], timeout)
+        if rc != 0:
+            raise ServiceError(f"systemctl {verb} {program}: {(err or out).strip()}")
+        return
+    if action != "stopped":
+        run(["supervisorctl", "-c", supervisor_config, "update"], timeout)
+    rc, out, _err = run(
+        ["supervisorctl", "-c", supervisor_config, SUPERVISOR_VERB[action], program], timeout
+    )
+    if rc != 0 and not ("already started" in out or "not running" in out):
+        # supervisorctl's own failure (its exit status): the state below tells the rest
+        pass
+    expected = "STOPPED" if action == "stopped" else "RUNNING"
+    deadline = time.monotonic() + timeout
+    state, line = supervisor_state(run, supervisor_config, program, timeout)
+    while state in TRANSIENT and time.monotonic() < deadline:
+        time.sleep(pause)
+        state, line = supervisor_state(run, supervisor_config, program, timeout)
+    if state != expected and not (expected == "STOPPED" and state in ("EXITED", "FATAL")):
+        raise ServiceError(
+            f"gunicorn ({program}) should be {expected}: {line}; {(out or '').strip()}"
+        )
+
+
+def http_get(url, timeout):
+    """(status, body) of a GET; status 0 when nothing answered."""
+    try:
+        response = open_url(url, timeout=timeout, validate_certs=False, follow_redirects="none")
+        try:
+            return response.status, response.read().decode("utf-8", "replace")
+        finally:
+            response.close()
+    except urllib.error.HTTPError as exc:
+        return exc.code, (exc.read() or b"").decode("utf-8", "replace")
+    except (OSError, ValueError) as exc:
+        return 0, str(exc)
+
+
+def health_problem(status, body, version):
+    """Why an answer of the health URL is not healthy, None when it is."""
+    if status != 200:
+        return f"Status code was {status} and not [200]" + (
+            f": {body.strip()[:300]}" if body else ""
+        )
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return f"the health page is not JSON: {body[:300]!r}"
+    if not isinstance(data, dict) or data.get("status") != "ok":
+        return f"the health page says {body[:300]!r}"
+    if version and str(data.get("version")) != str(version):
+        return f"the site answers version {data.get('version')}, not {version}"
+    return None
+
+
+def health(get, url, version, tries, pause, deadline=None):
+    """Ask url until it answers healthy (and with version when given); raise ServiceError
+    with the last answer's problem after ``tries`` attempts or past ``deadline``."""
+    problem = "not asked"
+    for attempt in range(max(int(tries), 1)):
+        status, body = get(url, 10)
+        problem = health_problem(status, body, version)
+        if problem is None:
+            return
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        if attempt + 1 < tries:
+            time.sleep(pause)
+    raise ServiceError(f"health check {url}: {problem}")

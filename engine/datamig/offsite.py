@@ -26,17 +26,27 @@ Leftover ``.replaced-*`` folders are removed.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .keys import KeyStore
 from .offsite_config import OffsiteConfig
 from .retention import Policy, parse_snapshot_name, select_kept, timed_names
-from .runtime.errors import UsageError
-from .runtime.manifest import MANIFEST_NAME, load_manifest, require_valid, sha256_of, verify_files
+from .runtime.errors import SnapshotInvalid, UsageError
+from .runtime.manifest import MANIFEST_NAME, sha256_of, verify_files
+from .seal import (
+    MAX_MANIFEST_BYTES,
+    MAX_SIGNATURE_BYTES,
+    SIGNATURE_NAME,
+    check_snapshot,
+    parse_manifest,
+    verify_signature,
+)
 from .sshlink import OffsiteError, SSHLink
 
 SEND_ROUNDS = 3
@@ -90,10 +100,18 @@ class Transfer:
 class Offsite:
     """Operations on one off-site target; ``with Offsite(config) as offsite:``."""
 
-    def __init__(self, config: OffsiteConfig, say: Say = _quiet) -> None:
+    def __init__(
+        self,
+        config: OffsiteConfig,
+        say: Say = _quiet,
+        keys: KeyStore | None = None,
+        trust_unsigned: bool = False,
+    ) -> None:
         self.config = config
         self.say = say
         self.link = SSHLink(config)
+        self.keys = keys or KeyStore.from_option(None)
+        self.trust_unsigned = trust_unsigned
 
     def __enter__(self) -> Offsite:
         self.link.open()
@@ -144,7 +162,9 @@ class Offsite:
     def push(self, snapshot_dir: str, site: str | None = None) -> dict[str, Any]:
         """Copy a local snapshot off-site; returns only after the far end verified it."""
         snapshot_dir = os.path.abspath(snapshot_dir)
-        manifest, _ = require_valid(snapshot_dir)
+        manifest = check_snapshot(
+            snapshot_dir, self.keys, trust_unsigned=self.trust_unsigned
+        ).manifest
         name = os.path.basename(snapshot_dir)
         _check_folder_name(name, "snapshot name")
         folder = self.site_dir(site or self.config.site or manifest.get("site"))
@@ -153,6 +173,12 @@ class Offsite:
         expected = {n: (e["size"], e["sha256"]) for n, e in manifest["files"].items()}
         local_manifest = os.path.join(snapshot_dir, MANIFEST_NAME)
         expected[MANIFEST_NAME] = (os.path.getsize(local_manifest), sha256_of(local_manifest))
+        local_signature = os.path.join(snapshot_dir, SIGNATURE_NAME)
+        if os.path.isfile(local_signature):
+            expected[SIGNATURE_NAME] = (
+                os.path.getsize(local_signature),
+                sha256_of(local_signature),
+            )
         for file_name in expected:
             if not _safe_name(file_name):
                 raise OffsiteError(f"{snapshot_dir}: unsafe file name in manifest: {file_name}")
@@ -215,7 +241,8 @@ class Offsite:
         for attempt in range(1, SEND_ROUNDS + 1):
             # the first round sends what is missing, later rounds what the far end refused
             todo = restart or set(expected)
-            for file_name in sorted(todo, key=lambda n: (n == MANIFEST_NAME, n)):
+            last = (MANIFEST_NAME, SIGNATURE_NAME)  # a far-end copy is complete when they are
+            for file_name in sorted(todo, key=lambda n: (n in last, n)):
                 self._send_file(snapshot_dir, partial, file_name, transfer, file_name in restart)
             bad = self._mismatches(partial, expected)
             if not bad:
@@ -257,18 +284,28 @@ class Offsite:
 
     # verify -------------------------------------------------------------------------
 
-    def _remote_manifest(self, directory: str) -> tuple[dict[str, Any], bytes]:
-        raw = self.link.read_bytes(posixpath.join(directory, MANIFEST_NAME))
+    def _remote_manifest(self, directory: str) -> tuple[dict[str, Any], bytes, bytes | None]:
+        """The far end's manifest, its raw bytes and its signature's, the signature
+        checked here with the local key folder (the far end holds no key): a copy that
+        the far end rewrote, files and manifest both, is refused before any download."""
+        raw = self.link.read_bytes(posixpath.join(directory, MANIFEST_NAME), MAX_MANIFEST_BYTES)
+        signature_path = posixpath.join(directory, SIGNATURE_NAME)
+        signature = None
+        if self.link.size(signature_path) is not None:
+            signature = self.link.read_bytes(signature_path, MAX_SIGNATURE_BYTES)
+        where = f"{self.config.describe()}:{directory}"
         try:
-            manifest = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise OffsiteError(f"{directory}/{MANIFEST_NAME} is not valid JSON ({exc})") from None
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-            raise OffsiteError(f"{directory}/{MANIFEST_NAME} has no 'files' table")
-        for file_name in manifest["files"]:
-            if not _safe_name(file_name):
-                raise OffsiteError(f"{directory}: unsafe file name in manifest: {file_name}")
-        return manifest, raw
+            if signature is not None:
+                verify_signature(where, raw, signature, self.keys)
+            elif not self.trust_unsigned:
+                raise SnapshotInvalid(
+                    f"snapshot {where} refused: it is not signed (no {SIGNATURE_NAME}); pass "
+                    "--trust-unsigned only if you know where it comes from"
+                )
+            manifest = parse_manifest(raw, f"{where}/{MANIFEST_NAME}")
+        except SnapshotInvalid as exc:
+            raise OffsiteError(str(exc)) from None
+        return manifest, raw, signature
 
     def verify(
         self, name: str, site: str | None = None, local_dir: str | None = None
@@ -281,7 +318,7 @@ class Offsite:
         def work() -> dict[str, Any]:
             if not self.link.is_dir(folder):
                 raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
-            manifest, raw = self._remote_manifest(folder)
+            manifest, raw, _signature = self._remote_manifest(folder)
             expected = {n: e.get("sha256") for n, e in manifest["files"].items()}
             sums = self.link.sha256(folder, sorted(expected))
             problems = [
@@ -308,9 +345,10 @@ class Offsite:
     # fetch --------------------------------------------------------------------------
 
     def fetch(self, name: str, local_dir: str, site: str | None = None) -> dict[str, Any]:
-        """Download a far-end copy into ``local_dir`` (a new folder): into a temporary
-        folder beside it (resumed when a fetch was cut off), verified against its
-        manifest, then renamed."""
+        """Download a far-end copy into ``local_dir`` (a new folder): its signature
+        checked first, then into a fresh temporary folder beside it (``mkdtemp``: nothing
+        planted there in advance is used), every file checked (signature, sizes,
+        SHA-256, nothing else), then renamed."""
         _check_folder_name(name, "snapshot name")
         folder = posixpath.join(self.site_dir(site), name)
         final = os.path.abspath(local_dir)
@@ -318,16 +356,20 @@ class Offsite:
             raise OffsiteError(f"{final} exists and is not an empty folder; choose a new one")
         parent = os.path.dirname(final)
         os.makedirs(parent, mode=0o700, exist_ok=True)
-        temporary = os.path.join(parent, FETCHING + os.path.basename(final))
         transfer = Transfer()
+        temporary = ""
 
         def work() -> None:
+            nonlocal temporary
             if not self.link.is_dir(folder):
                 raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
-            manifest, raw = self._remote_manifest(folder)
-            os.makedirs(temporary, mode=0o700, exist_ok=True)
-            os.chmod(temporary, 0o700)
+            manifest, raw, signature = self._remote_manifest(folder)
+            temporary = tempfile.mkdtemp(
+                prefix=FETCHING + os.path.basename(final) + ".", dir=parent
+            )
             _write_private(os.path.join(temporary, MANIFEST_NAME), raw)
+            if signature is not None:
+                _write_private(os.path.join(temporary, SIGNATURE_NAME), signature)
             sizes = {n: int(e.get("size", 0)) for n, e in manifest["files"].items()}
             transfer.total = sum(sizes.values()) + len(raw)
             transfer.sent += len(raw)
@@ -337,8 +379,9 @@ class Offsite:
                     self._fetch_file(
                         folder, temporary, file_name, sizes[file_name], transfer, restart
                     )
-                check = verify_files(temporary, load_manifest(temporary))
+                check = verify_files(temporary, manifest)
                 if check.ok:
+                    check_snapshot(temporary, self.keys, trust_unsigned=self.trust_unsigned)
                     return
                 restart = {p.split(":", 1)[0] for p in check.problems}
                 transfer.resent.extend(restart)
@@ -347,7 +390,12 @@ class Offsite:
                 f"{SEND_ROUNDS} rounds: " + "; ".join(check.problems[:5])
             )
 
-        self._guard(f"fetching {name} from {self.config.describe()}", work)
+        try:
+            self._guard(f"fetching {name} from {self.config.describe()}", work)
+        except BaseException:
+            if temporary:
+                shutil.rmtree(temporary, ignore_errors=True)
+            raise
         if os.path.isdir(final):
             os.rmdir(final)
         os.rename(temporary, final)
@@ -425,7 +473,7 @@ class Offsite:
 
 
 def _write_private(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "wb") as stream:
         stream.write(data)

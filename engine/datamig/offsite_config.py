@@ -92,6 +92,16 @@ def _check_private(path: str) -> None:
         )
 
 
+def _check_mode(config: str, what: str, path: str, refused: int, wanted: str) -> None:
+    info = os.stat(path)
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & refused or info.st_uid not in (os.getuid(), 0):
+        raise OffsiteConfigError(
+            f"off-site config {config}: {what} {path} is refused (mode {mode:04o}, owner uid "
+            f"{info.st_uid}): it must belong to you, mode {wanted} or stricter (chmod {wanted} it)"
+        )
+
+
 def _whole_number(data: dict[str, Any], key: str, default: int, path: str) -> int:
     value = data.get(key, default)
     if value is None or value == "":
@@ -142,6 +152,10 @@ def load_config(path: str) -> OffsiteConfig:
     key_file = os.path.join(base, os.path.expanduser(data["key_file"]))
     if not os.path.isfile(key_file):
         raise OffsiteConfigError(f"off-site config {path}: key_file {key_file} does not exist")
+    # whoever can read the key reaches every copy; whoever can write known_hosts (or
+    # the key) chooses the far end
+    _check_mode(path, "key_file", key_file, 0o077, "600")
+    _check_mode(path, "known_hosts", known_hosts, 0o022, "644")
     return OffsiteConfig(
         host=data["host"],
         user=data["user"],

@@ -259,7 +259,7 @@ def _verify(args: argparse.Namespace) -> int:
                     "kind": exc.kind,
                     "error": str(exc),
                     "directory": directory,
-                    "problems": [str(exc)],
+                    "problems": getattr(exc, "problems", None) or [str(exc)],
                 }
             )
         print(f"datamig: error: {exc}", file=sys.stderr)

@@ -371,8 +371,8 @@ class Offsite:
             if signature is not None:
                 _write_private(os.path.join(temporary, SIGNATURE_NAME), signature)
             sizes = {n: int(e.get("size", 0)) for n, e in manifest["files"].items()}
-            transfer.total = sum(sizes.values()) + len(raw)
-            transfer.sent += len(raw)
+            transfer.total = sum(sizes.values()) + len(raw) + len(signature or b"")
+            transfer.sent += len(raw) + len(signature or b"")
             restart: set[str] = set()
             for _attempt in range(SEND_ROUNDS):
                 for file_name in sorted(restart or sizes):

@@ -289,7 +289,9 @@ def check_snapshot(
             problems.append(f"{name}: SHA-256 differs from the manifest (changed)")
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise _refuse(directory, "does not match its manifest: " + "; ".join(problems[:5]) + more)
+        error = _refuse(directory, "does not match its manifest: " + "; ".join(problems[:5]) + more)
+        error.problems = problems  # type: ignore[attr-defined]
+        raise error
     return result
 
 

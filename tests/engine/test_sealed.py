@@ -251,3 +251,27 @@ def test_site_names_with_quotes_and_backslashes_round_trip(sqlite_source, databa
     target = databases("sqlite", "named")
     datamig("restore", str(out), *site_args(), "--json", db=target)
     assert checksums(target) == checksums(source)
+
+
+# --- hygiene of what a restore creates ---------------------------------------------
+
+
+def test_restored_sqlite_database_is_private(sqlite_source, databases):
+    _source, snap = sqlite_source
+    target = databases("sqlite", "private")
+    datamig("restore", str(snap), *site_args(), "--json", db=target)
+    assert stat.S_IMODE(Path(target.name).stat().st_mode) == 0o600
+
+
+def test_lost_values_path_that_is_a_symlink_is_refused(sqlite_source, databases, tmp_path):
+    _source, snap = sqlite_source
+    victim = tmp_path / "victim"
+    victim.write_text("keep me\n")
+    victim.chmod(0o644)
+    link = tmp_path / "lost.jsonl"
+    link.symlink_to(victim)
+    target = databases("sqlite", "lost")
+    args = ("restore", str(snap), *site_args(), "--json", "--lost-values", str(link))
+    error = json_error(datamig(*args, db=target, check=False))
+    assert "is a symlink: refused" in error["error"]
+    assert victim.read_text() == "keep me\n" and not Path(target.name).exists()

@@ -265,8 +265,9 @@ def _write_model(
     label = model._meta.label
     expected = model._base_manager.using(alias).count()
     header = (
-        f"# datamig snapshot: {label} (table {model._meta.db_table}), part {{part}}, "
-        f"from row {{first}}\n# columns: {', '.join(c.attname for c in columns)}\n"
+        f"# datamig snapshot: {_comment(label)} (table {_comment(model._meta.db_table)}), "
+        f"part {{part}}, from row {{first}}\n"
+        f"# columns: {_comment(', '.join(c.attname for c in columns))}\n"
     )
     stem = f"{model._meta.app_label}_{model._meta.model_name}"
     writer = ModelFileWriter(folder, stem, header, rows_per_file)
@@ -283,6 +284,14 @@ def _write_model(
     files = writer.finish()
     progress.update(label, writer.total, expected, started, final=True)
     return columns, files, writer.total
+
+
+def _comment(text: str) -> str:
+    """Text for a data file's comment line: no line break can end the comment (a table
+    name is the site's code, not to be trusted with generated Python), braces kept
+    from ``str.format``."""
+    shown = text if text.isprintable() else repr(text)
+    return shown.replace("{", "{{").replace("}", "}}")
 
 
 def _file_table(folder: str) -> dict[str, dict[str, Any]]:

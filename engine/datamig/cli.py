@@ -260,6 +260,7 @@ def _verify(args: argparse.Namespace) -> int:
                     "error": str(exc),
                     "directory": directory,
                     "problems": getattr(exc, "problems", None) or [str(exc)],
+                    **_described(getattr(exc, "manifest", None) or {}),
                 }
             )
         print(f"datamig: error: {exc}", file=sys.stderr)
@@ -271,11 +272,7 @@ def _verify(args: argparse.Namespace) -> int:
         "problems": [],
         "extra_files": [],
         **sealed.as_dict(),
-        "site": manifest.get("site"),
-        "application": manifest.get("application"),
-        "created": manifest.get("created"),
-        "rows": manifest.get("total_rows"),
-        "format": manifest.get("format"),
+        **_described(manifest),
     }
 
     def show() -> None:
@@ -285,6 +282,16 @@ def _verify(args: argparse.Namespace) -> int:
         )
 
     return succeed(data, args.json, show)
+
+
+def _described(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "site": manifest.get("site"),
+        "application": manifest.get("application"),
+        "created": manifest.get("created"),
+        "rows": manifest.get("total_rows"),
+        "format": manifest.get("format"),
+    }
 
 
 def _key(args: argparse.Namespace) -> int:

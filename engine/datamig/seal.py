@@ -291,6 +291,7 @@ def check_snapshot(
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         error = _refuse(directory, "does not match its manifest: " + "; ".join(problems[:5]) + more)
         error.problems = problems  # type: ignore[attr-defined]
+        error.manifest = manifest  # type: ignore[attr-defined]  (signed, or trusted unsigned)
         raise error
     return result
 

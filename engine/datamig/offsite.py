@@ -26,6 +26,7 @@ Leftover ``.replaced-*`` folders are removed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import shutil
@@ -36,6 +37,14 @@ from typing import Any
 
 from .keys import KeyStore
 from .offsite_config import OffsiteConfig
+from .offsite_crypt import (
+    INDEX_NAME,
+    INDEX_SIGNATURE,
+    MAX_INDEX_BYTES,
+    decrypt_into,
+    parse_index,
+    stage,
+)
 from .retention import Policy, parse_snapshot_name, select_kept, timed_names
 from .runtime.errors import SnapshotInvalid, UsageError
 from .runtime.manifest import MANIFEST_NAME, sha256_of, verify_files
@@ -190,6 +199,8 @@ class Offsite:
             "already_offsite": False,
             "changed_far_end": [],
         }
+        if self.config.recipients:
+            return self._push_encrypted(snapshot_dir, manifest, folder, result)
         transfer = Transfer(total=sum(size for size, _sha in expected.values()))
 
         def work() -> None:
@@ -210,19 +221,86 @@ class Offsite:
                     if self.link.size(path) is not None:
                         self.link.sftp.remove(path)
             self._send_and_verify(snapshot_dir, partial, expected, transfer)
-            if self.link.is_dir(final):
-                replaced = posixpath.join(folder, REPLACED + name)
-                self.link.remove_tree(replaced)
-                self.link.rename(final, replaced)
-                self.link.rename(partial, final)
-                self.link.remove_tree(replaced)
-            else:
-                self.link.rename(partial, final)
-            self.say(f"{name}: off-site copy verified at the far end: {final}")
+            self._swap_in(folder, name)
 
         self._guard(f"pushing {name} to {self.config.describe()}", work)
         result.update(ok=True, verified=True, **transfer.as_dict())
         return result
+
+    def _swap_in(self, folder: str, name: str) -> None:
+        """The verified partial copy becomes ``<name>`` (replacing an older one)."""
+        final = posixpath.join(folder, name)
+        partial = posixpath.join(folder, PARTIAL + name)
+        if self.link.is_dir(final):
+            replaced = posixpath.join(folder, REPLACED + name)
+            self.link.remove_tree(replaced)
+            self.link.rename(final, replaced)
+            self.link.rename(partial, final)
+            self.link.remove_tree(replaced)
+        else:
+            self.link.rename(partial, final)
+        self.say(f"{name}: off-site copy verified at the far end: {final}")
+
+    def _push_encrypted(
+        self, snapshot_dir: str, manifest: dict[str, Any], folder: str, result: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Encrypted for the config's recipients on this machine, then sent (offsite_crypt).
+        Each encryption differs, so a copy is "already off-site" when the far end's
+        signed index names this snapshot's manifest and its ciphertexts match the index;
+        otherwise the whole copy is sent again."""
+        name = os.path.basename(snapshot_dir)
+        final = posixpath.join(folder, name)
+        partial = posixpath.join(folder, PARTIAL + name)
+        plain_manifest = sha256_of(os.path.join(snapshot_dir, MANIFEST_NAME))
+        files = [*sorted(manifest["files"]), MANIFEST_NAME]
+        if os.path.isfile(os.path.join(snapshot_dir, SIGNATURE_NAME)):
+            files.append(SIGNATURE_NAME)
+        transfer = Transfer()
+        staged: list[str] = []
+
+        def work() -> None:
+            self.link.makedirs(folder)
+            if self.link.is_dir(final):
+                try:
+                    index = self._remote_index(final)
+                    same = index["manifest_sha256"] == plain_manifest
+                    if same and not self._mismatches(final, _expected_of(index)):
+                        self.say(f"{name}: already off-site (encrypted), verified at the far end")
+                        result["already_offsite"] = True
+                        return
+                except OffsiteError as exc:
+                    self.say(f"{name}: the far-end copy is not usable ({exc}): sent again")
+                result["changed_far_end"] = ["*"]
+            staged.append(stage(snapshot_dir, files, self.config.recipients, self.keys))
+            expected = {}
+            for root, _dirs, names in os.walk(staged[0]):
+                for file_name in names:
+                    path = os.path.join(root, file_name)
+                    rel = os.path.relpath(path, staged[0]).replace(os.sep, "/")
+                    expected[rel] = (os.path.getsize(path), sha256_of(path))
+            transfer.total = sum(size for size, _sha in expected.values())
+            self.link.remove_tree(partial)  # another encryption's ciphertext never matches
+            self._send_and_verify(staged[0], partial, expected, transfer)
+            self._swap_in(folder, name)
+
+        try:
+            self._guard(f"pushing {name} (encrypted) to {self.config.describe()}", work)
+        finally:
+            for path in staged:
+                shutil.rmtree(path, ignore_errors=True)
+        result.update(ok=True, verified=True, encrypted=True, **transfer.as_dict())
+        return result
+
+    def _remote_index(self, directory: str) -> dict[str, Any]:
+        raw = self.link.read_bytes(posixpath.join(directory, INDEX_NAME), MAX_INDEX_BYTES)
+        signature_path = posixpath.join(directory, INDEX_SIGNATURE)
+        signature = None
+        if self.link.size(signature_path) is not None:
+            signature = self.link.read_bytes(signature_path, MAX_SIGNATURE_BYTES)
+        return parse_index(raw, signature, self.keys, f"{self.config.describe()}:{directory}")
+
+    def _is_encrypted(self, directory: str) -> bool:
+        return self.link.size(posixpath.join(directory, INDEX_NAME)) is not None
 
     def _mismatches(self, directory: str, expected: dict[str, tuple[int, str]]) -> list[str]:
         sums = self.link.sha256(directory, sorted(expected))
@@ -241,7 +319,8 @@ class Offsite:
         for attempt in range(1, SEND_ROUNDS + 1):
             # the first round sends what is missing, later rounds what the far end refused
             todo = restart or set(expected)
-            last = (MANIFEST_NAME, SIGNATURE_NAME)  # a far-end copy is complete when they are
+            # a far-end copy is complete when these are
+            last = (MANIFEST_NAME, SIGNATURE_NAME, INDEX_NAME, INDEX_SIGNATURE)
             for file_name in sorted(todo, key=lambda n: (n in last, n)):
                 self._send_file(snapshot_dir, partial, file_name, transfer, file_name in restart)
             bad = self._mismatches(partial, expected)
@@ -318,8 +397,14 @@ class Offsite:
         def work() -> dict[str, Any]:
             if not self.link.is_dir(folder):
                 raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
-            manifest, raw, _signature = self._remote_manifest(folder)
-            expected = {n: e.get("sha256") for n, e in manifest["files"].items()}
+            if self._is_encrypted(folder):
+                index = self._remote_index(folder)
+                expected = {n: sha for n, (_size, sha) in _expected_of(index).items()}
+                plain_manifest = index["manifest_sha256"]
+            else:
+                manifest, raw, _signature = self._remote_manifest(folder)
+                expected = {n: e.get("sha256") for n, e in manifest["files"].items()}
+                plain_manifest = hashlib.sha256(raw).hexdigest()
             sums = self.link.sha256(folder, sorted(expected))
             problems = [
                 f"{n}: {'missing' if n not in sums else 'SHA-256 differs from the manifest'}"
@@ -327,10 +412,8 @@ class Offsite:
                 if sums.get(n) != expected[n]
             ]
             if local_dir is not None:
-                import hashlib
-
                 local = sha256_of(os.path.join(local_dir, MANIFEST_NAME))
-                if hashlib.sha256(raw).hexdigest() != local:
+                if plain_manifest != local:
                     problems.insert(0, f"{MANIFEST_NAME}: differs from {local_dir}'s")
             return {
                 "ok": not problems,
@@ -363,6 +446,9 @@ class Offsite:
             nonlocal temporary
             if not self.link.is_dir(folder):
                 raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
+            if self._is_encrypted(folder):
+                temporary = self._fetch_encrypted(folder, name, parent, transfer)
+                return
             manifest, raw, signature = self._remote_manifest(folder)
             temporary = tempfile.mkdtemp(
                 prefix=FETCHING + os.path.basename(final) + ".", dir=parent
@@ -401,6 +487,50 @@ class Offsite:
         os.rename(temporary, final)
         self.say(f"{name}: fetched and verified into {final}")
         return {"ok": True, "name": name, "remote": folder, "local": final, **transfer.as_dict()}
+
+    def _fetch_encrypted(self, folder: str, name: str, parent: str, transfer: Transfer) -> str:
+        """Ciphertext into one fresh folder (checked against the signed index), then
+        decrypted into another, checked as a snapshot; returns the latter."""
+        if not self.config.identity_file:
+            raise OffsiteError(
+                f"{name} is encrypted off-site: set identity_file (the age private key) in "
+                "the off-site config to fetch it"
+            )
+        index = self._remote_index(folder)
+        expected = _expected_of(index)
+        transfer.total = sum(size for size, _sha in expected.values())
+        cipher = tempfile.mkdtemp(prefix=f"{FETCHING}{name}.age.", dir=parent)
+        try:
+            restart: set[str] = set()
+            for _attempt in range(SEND_ROUNDS):
+                for file_name in sorted(restart or expected):
+                    size = expected[file_name][0]
+                    self._fetch_file(folder, cipher, file_name, size, transfer, restart)
+                restart = {
+                    n
+                    for n, (_size, sha) in expected.items()
+                    if sha256_of(os.path.join(cipher, *n.split("/"))) != sha
+                }
+                if not restart:
+                    break
+                transfer.resent.extend(restart)
+            else:
+                raise OffsiteError(
+                    f"the fetched ciphertext of {name} does not match its index after "
+                    f"{SEND_ROUNDS} rounds: " + ", ".join(sorted(restart)[:5])
+                )
+            plain = tempfile.mkdtemp(prefix=FETCHING + name + ".", dir=parent)
+            try:
+                decrypt_into(cipher, index, plain, self.config.identity_file)
+                if sha256_of(os.path.join(plain, MANIFEST_NAME)) != index["manifest_sha256"]:
+                    raise OffsiteError(f"{name}: the decrypted manifest is not the one indexed")
+                check_snapshot(plain, self.keys, trust_unsigned=self.trust_unsigned)
+            except BaseException:
+                shutil.rmtree(plain, ignore_errors=True)
+                raise
+            return plain
+        finally:
+            shutil.rmtree(cipher, ignore_errors=True)
 
     def _fetch_file(
         self,
@@ -470,6 +600,12 @@ class Offsite:
             }
 
         return self._guard(f"pruning {folder} at {self.config.describe()}", work)
+
+
+def _expected_of(index: dict[str, Any]) -> dict[str, tuple[int, str]]:
+    """Name -> (size, SHA-256) of an encrypted copy's files, the index itself included
+    only by name (its signature is what vouches for it)."""
+    return {n: (int(e["size"]), str(e.get("sha256"))) for n, e in index["files"].items()}
 
 
 def _write_private(path: str, data: bytes) -> None:

@@ -418,6 +418,76 @@ def test_a_copy_the_far_end_rewrote_is_refused_by_verify_and_fetch(
     assert not target.exists() and not marker.exists()
 
 
+def _age_config(tmp_path: Path, far, known_hosts: Path, base: str, identity: bool) -> Path:
+    from pyrage import x25519
+
+    secret = x25519.Identity.generate()
+    key = tmp_path / f"age-{len(list(tmp_path.glob('age-*')))}.key"
+    key.write_text(f"# datamig test\n{secret}\n")
+    key.chmod(0o600)
+    extra: dict = {"recipients": [str(secret.to_public())]}
+    if identity:
+        extra["identity_file"] = str(key)
+    return make_config(tmp_path, far, known_hosts, base, **extra)
+
+
+def test_encrypted_copies_hold_no_plaintext_and_fetch_decrypts(
+    far, known_hosts, big_snapshot, tmp_path
+):
+    import re
+
+    config = _age_config(tmp_path, far, known_hosts, "/srv/age", identity=True)
+    status, result, err = offsite("push", str(big_snapshot), config=config)
+    assert status == 0, err
+    assert result["pushed"][0]["encrypted"] is True
+    remote = f"/srv/age/{SITE}/{NAME}"
+    # a value of a row, and the manifest's own text, appear nowhere at the far end
+    data = next(p for p in sorted(big_snapshot.glob("*.py")) if p.stat().st_size > 100_000)
+    value = next(v for v in re.findall(r'"([^"\\]{12,})"', data.read_text()) if " " in v)
+    for needle in (value, '"total_rows"'):
+        found = far.run(["grep", "-r", "-F", "-l", "-e", needle, "/srv/age"])
+        assert found.returncode == 1, (needle, found.stdout)
+    names = set(far_sums(far, remote))
+    assert names == {f"{n}.age" for n in local_sums(big_snapshot)} | {
+        "offsite.json",
+        "offsite.sig",
+    }
+    status, verified, err = offsite(
+        "verify", NAME, "--site", SITE, "--local", str(big_snapshot), config=config
+    )
+    assert status == 0 and verified["ok"], (verified, err)
+    again = offsite("push", str(big_snapshot), config=config)[1]["pushed"][0]
+    assert again["already_offsite"] is True and again["bytes_sent"] == 0
+
+    target = tmp_path / "back" / NAME
+    status, _fetched, err = offsite("fetch", NAME, str(target), "--site", SITE, config=config)
+    assert status == 0, err
+    assert local_sums(target) == local_sums(big_snapshot)
+    assert sorted(os.listdir(tmp_path / "back")) == [NAME]  # no temporary folder left
+    assert json.loads(datamig("verify", str(target), "--json").stdout)["signed"] is True
+
+    # without the private key: refused, nothing left behind
+    no_key = _age_config(tmp_path, far, known_hosts, "/srv/age", identity=False)
+    elsewhere = tmp_path / "nokey" / NAME
+    status, error, _ = offsite("fetch", NAME, str(elsewhere), "--site", SITE, config=no_key)
+    assert status == 1 and "set identity_file" in error["error"]
+    # the far end rewrites a ciphertext and its index: the index's signature refuses it
+    index_path = far.fs / remote.lstrip("/") / "offsite.json"
+    index = json.loads(index_path.read_text())
+    victim = far.fs / remote.lstrip("/") / "manifest.json.age"
+    victim.write_bytes(victim.read_bytes()[:-1] + b"x")
+    raw = victim.read_bytes()
+    index["files"]["manifest.json.age"] = {
+        "size": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    index_path.write_text(json.dumps(index))
+    for args in (("verify", NAME), ("fetch", NAME, str(tmp_path / "forged" / NAME))):
+        status, error, _ = offsite(*args, "--site", SITE, config=config)
+        assert status == 1 and "does not match its signature" in error["error"], error
+    assert not (tmp_path / "forged" / NAME).exists()
+
+
 def scheduled(db: Database, snapshots: Path, now: str, config: Path):
     result = datamig(
         "scheduled-snapshot",

@@ -28,10 +28,10 @@ from .runtime.cli import (
     write_json,
 )
 from .runtime.errors import DatamigError, SnapshotInvalid
-from .snapshot.reader import SQLITE_DECIMAL_RULES
 from .runtime.report import Progress
 from .schedule_cli import SCHEDULE_COMMANDS, add_schedule_parsers
 from .seal import SEAL_NOTE_ENV, SEALED_ENV, Sealed, check_snapshot
+from .snapshot.reader import SQLITE_DECIMAL_RULES
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
 """The ``datamig`` command: snapshot, restore, verify, diff, repair, checksum, database,
-scheduled-snapshot, offsite.
+scheduled-snapshot, offsite, key.
 
 Every command prints one JSON object on stdout with ``--json`` (what the Ansible
 modules read), a short human summary otherwise; errors are one line on stderr and
@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from . import __version__
+from .keys import KeyStore
 from .runtime.cli import (
     _Parser,
     add_loss_arguments,
@@ -26,11 +27,11 @@ from .runtime.cli import (
     succeed,
     write_json,
 )
-from .runtime.errors import DatamigError
-from .runtime.manifest import load_manifest, require_valid, verify_files
-from .snapshot.reader import SQLITE_DECIMAL_RULES
+from .runtime.errors import DatamigError, SnapshotInvalid
 from .runtime.report import Progress
 from .schedule_cli import SCHEDULE_COMMANDS, add_schedule_parsers
+from .seal import SEAL_NOTE_ENV, SEALED_ENV, Sealed, check_snapshot
+from .snapshot.reader import SQLITE_DECIMAL_RULES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,15 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("-o", "--output", required=True, help="new folder to write the snapshot into")
     snap.add_argument("--site", help="site name to record (default: settings.DATAMIG['site'])")
     snap.add_argument("--rows-per-file", type=int, default=20_000, help="rows per data file part")
+    add_key_arguments(snap, reading=False)
 
     restore = commands.add_parser("restore", help="restore a snapshot (verifies it first)")
     restore.add_argument("directory")
     add_target_arguments(restore)
+    add_key_arguments(restore)
 
     diff = commands.add_parser("diff", help="what differs between a snapshot and the current code")
     diff.add_argument("directory")
     _add_source_arguments(diff)
     add_loss_arguments(diff)
+    add_key_arguments(diff)
 
     repair = commands.add_parser(
         "repair", help="put chosen rows of a snapshot back into a live database"
@@ -64,10 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     repair.add_argument("--missing-only", action="store_true", help="leave rows that exist alone")
     repair.add_argument("--apply", action="store_true", help="write (without it: only report)")
+    add_key_arguments(repair)
 
     verify = commands.add_parser("verify", help="check a snapshot against its manifest")
     verify.add_argument("directory")
     verify.add_argument("--json", action="store_true")
+    add_key_arguments(verify)
 
     checksum = commands.add_parser("checksum", help="checksum every table's content")
     _add_source_arguments(checksum)
@@ -95,7 +101,44 @@ def _parser() -> argparse.ArgumentParser:
         help="drop the database --database-name names (never the live one, the settings' own)",
     )
     add_schedule_parsers(commands, _add_source_arguments)
+    _add_key_parser(commands)
     return parser
+
+
+def add_key_arguments(parser: argparse.ArgumentParser, *, reading: bool = True) -> None:
+    """--key-dir (and, for commands that read snapshots, --trust-unsigned)."""
+    parser.add_argument(
+        "--key-dir",
+        metavar="DIR",
+        help="key folder (default: $DATAMIG_KEY_DIR, else ~/.config/datamig/keys)",
+    )
+    if reading:
+        parser.add_argument(
+            "--trust-unsigned",
+            action="store_true",
+            help="accept a snapshot without a signature (written before datamig signed); "
+            "its origin is not checked, and the report says so",
+        )
+
+
+def _add_key_parser(commands: Any) -> None:
+    key = commands.add_parser(
+        "key",
+        help="the key that signs snapshots: show, rotate, trust another machine's",
+        description="Snapshots are signed with the key folder's Ed25519 key (created by the "
+        "first snapshot) and verified against the public keys it trusts.",
+    )
+    actions = key.add_subparsers(dest="key_command", required=True)
+    for name, text in (
+        ("show", "the signing key's public line (give it to `datamig key trust` elsewhere)"),
+        ("rotate", "a new signing key; the old public key stays trusted"),
+        ("trust", "trust another machine's public key"),
+    ):
+        action = actions.add_parser(name, help=text)
+        if name == "trust":
+            action.add_argument("public_key", help="a file holding the public line, or - (stdin)")
+        add_key_arguments(action, reading=False)
+        action.add_argument("--json", action="store_true")
 
 
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
@@ -137,24 +180,54 @@ def _snapshot(args: argparse.Namespace) -> int:
         site=args.site,
         rows_per_file=args.rows_per_file,
         progress=Progress(options.progress),
+        keys=KeyStore.from_option(args.key_dir),
     )
     summary = f"snapshot {result.directory}: {result.rows:,} rows of {len(result.models)} models in {result.seconds:.2f} s"
     return succeed(result.as_dict(), args.json, lambda: print(summary))
 
 
+def check_sealed(args: argparse.Namespace, allow_edited: tuple[str, ...] = ()) -> Sealed:
+    """The snapshot's signature and files, checked before anything of it runs; an
+    unsigned one accepted (with --trust-unsigned) says so on stderr."""
+    sealed = check_snapshot(
+        args.directory,
+        KeyStore.from_option(args.key_dir),
+        trust_unsigned=args.trust_unsigned,
+        allow_edited=allow_edited,
+    )
+    if not sealed.signed:
+        print(f"datamig: warning: {sealed.directory}: {sealed.note}", file=sys.stderr)
+    return sealed
+
+
 def _restore(args: argparse.Namespace) -> int:
-    """Verify every file (restore.py included) before running the snapshot's code."""
-    directory = os.path.abspath(args.directory)
-    require_valid(directory)
-    command = [sys.executable, os.path.join(directory, "restore.py"), *_passthrough(args)]
-    return subprocess.call(command)
+    """Check the snapshot (signature, every file restore.py included, nothing extra)
+    before running its code, isolated: ``python -I -B`` (the snapshot's folder is not
+    on sys.path, no environment PYTHON* variable applies, no bytecode written)."""
+    sealed = check_sealed(args)
+    directory = sealed.directory
+    env = dict(os.environ)
+    env[SEALED_ENV] = directory
+    env.pop(SEAL_NOTE_ENV, None)
+    if not sealed.signed:
+        env[SEAL_NOTE_ENV] = sealed.note
+    command = [
+        sys.executable,
+        "-I",
+        "-B",
+        os.path.join(directory, "restore.py"),
+        *_passthrough(args, env.get("PYTHONPATH")),
+    ]
+    return subprocess.call(command, env=env)
 
 
-def _passthrough(args: argparse.Namespace) -> list[str]:
+def _passthrough(args: argparse.Namespace, pythonpath: str | None = None) -> list[str]:
     out: list[str] = []
     if args.settings:
         out += ["--settings", args.settings]
-    for folder in args.pythonpath:
+    # -I ignores PYTHONPATH: its folders go on as --pythonpath, after the given ones
+    extra = [p for p in (pythonpath or "").split(os.pathsep) if p]
+    for folder in [*args.pythonpath, *extra]:
         out += ["--pythonpath", os.path.abspath(folder)]
     out += ["--database", args.database]
     if args.database_name:
@@ -176,31 +249,83 @@ def _passthrough(args: argparse.Namespace) -> list[str]:
 
 def _verify(args: argparse.Namespace) -> int:
     directory = os.path.abspath(args.directory)
-    manifest = load_manifest(directory)
-    result = verify_files(directory, manifest)
-    data: dict[str, Any] = result.as_dict()
-    data.update(
-        site=manifest.get("site"),
-        application=manifest.get("application"),
-        created=manifest.get("created"),
-        rows=manifest.get("total_rows"),
-        format=manifest.get("format"),
-    )
-    if not result.ok:
+    try:
+        sealed = check_sealed(args)
+    except SnapshotInvalid as exc:
         if args.json:
-            data["kind"] = "snapshot_invalid"
-            data["error"] = "; ".join(result.problems)
-            write_json(data)
-        for problem in result.problems:
-            print(f"datamig: error: {problem}", file=sys.stderr)
+            write_json(
+                {
+                    "ok": False,
+                    "kind": exc.kind,
+                    "error": str(exc),
+                    "directory": directory,
+                    "problems": getattr(exc, "problems", None) or [str(exc)],
+                    **_described(getattr(exc, "manifest", None) or {}),
+                }
+            )
+        print(f"datamig: error: {exc}", file=sys.stderr)
         return 1
+    manifest = sealed.manifest
+    data: dict[str, Any] = {
+        "ok": True,
+        "directory": sealed.directory,
+        "problems": [],
+        "extra_files": [],
+        **sealed.as_dict(),
+        **_described(manifest),
+    }
 
     def show() -> None:
         print(
-            f"snapshot {directory} verified: {result.files_checked} files, {result.bytes_checked:,} bytes"
+            f"snapshot {sealed.directory} verified: {sealed.files_checked} files, "
+            f"{sealed.bytes_checked:,} bytes; {sealed.note}"
         )
-        for name in result.extra:
-            print(f"warning: not in the manifest: {name}")
+
+    return succeed(data, args.json, show)
+
+
+def _described(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "site": manifest.get("site"),
+        "application": manifest.get("application"),
+        "created": manifest.get("created"),
+        "rows": manifest.get("total_rows"),
+        "format": manifest.get("format"),
+    }
+
+
+def _key(args: argparse.Namespace) -> int:
+    """datamig key show | rotate | trust FILE."""
+    from .keys import public_line
+
+    store = KeyStore.from_option(args.key_dir)
+    action = args.key_command
+    if action == "show":
+        signer, created = store.signer_or_create()
+        data: dict[str, Any] = {"created": created}
+    elif action == "rotate":
+        signer, old = store.rotate()
+        data = {"rotated_from": old}
+    else:
+        if args.public_key == "-":
+            text, where = sys.stdin.read(4096), "stdin"
+        else:
+            with open(args.public_key, encoding="ascii", errors="replace") as stream:
+                text, where = stream.read(4096), args.public_key
+        ident = store.trust(text, where)
+        signer = None
+        data = {"trusted": ident}
+    if signer is not None:
+        data.update(key=signer.key_id, public_key=public_line(signer.public_raw))
+    data.update(ok=True, key_dir=store.directory, trusted_keys=sorted(store.trusted()))
+
+    def show() -> None:
+        if action == "trust":
+            print(f"trusted key {data['trusted']} in {store.directory}")
+            return
+        if action == "rotate":
+            print(f"new signing key {data['key']} (old {data['rotated_from']} stays trusted)")
+        print(data["public_key"])
 
     return succeed(data, args.json, show)
 
@@ -306,6 +431,7 @@ def _drop_database(args: argparse.Namespace) -> int:
 def load_restore_script(directory: str) -> dict[str, Any]:
     """Execute a verified snapshot's restore.py for its definitions (not its main)."""
     namespace: dict[str, Any] = {"__name__": "__datamig__", "SNAPSHOT_DIR": directory}
+    sys.dont_write_bytecode = True  # nothing written into the snapshot's folder
     path = os.path.join(directory, "restore.py")
     with open(path, encoding="utf-8") as stream:
         exec(compile(stream.read(), path, "exec"), namespace)
@@ -317,8 +443,8 @@ def _diff(args: argparse.Namespace) -> int:
     --allow-loss accepts (the restore refuses exactly these cases)."""
     from .runtime.restorer import plan_and_diff
 
-    directory = os.path.abspath(args.directory)
-    manifest, _ = require_valid(directory)
+    sealed = check_sealed(args)
+    directory, manifest = sealed.directory, sealed.manifest
     options = options_from(args, manifest.get("settings_module"))
     setup_django(options)
     namespace = load_restore_script(directory)
@@ -334,7 +460,7 @@ def _diff(args: argparse.Namespace) -> int:
 def _repair(args: argparse.Namespace) -> int:
     from .repair import repair
 
-    directory = os.path.abspath(args.directory)
+    directory = check_sealed(args).directory
     options = options_from(args, None)
     setup_django(options)
     report = repair(
@@ -362,5 +488,6 @@ COMMANDS = {
     "verify": _verify,
     "checksum": _checksum,
     "database": _database,
+    "key": _key,
     **SCHEDULE_COMMANDS,
 }

@@ -26,17 +26,36 @@ Leftover ``.replaced-*`` folders are removed.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import posixpath
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .keys import KeyStore
 from .offsite_config import OffsiteConfig
+from .offsite_crypt import (
+    INDEX_NAME,
+    INDEX_SIGNATURE,
+    MAX_INDEX_BYTES,
+    decrypt_into,
+    parse_index,
+    stage,
+)
 from .retention import Policy, parse_snapshot_name, select_kept, timed_names
-from .runtime.errors import UsageError
-from .runtime.manifest import MANIFEST_NAME, load_manifest, require_valid, sha256_of, verify_files
+from .runtime.errors import SnapshotInvalid, UsageError
+from .runtime.manifest import MANIFEST_NAME, sha256_of, verify_files
+from .seal import (
+    MAX_MANIFEST_BYTES,
+    MAX_SIGNATURE_BYTES,
+    SIGNATURE_NAME,
+    check_snapshot,
+    parse_manifest,
+    verify_signature,
+)
 from .sshlink import OffsiteError, SSHLink
 
 SEND_ROUNDS = 3
@@ -90,10 +109,18 @@ class Transfer:
 class Offsite:
     """Operations on one off-site target; ``with Offsite(config) as offsite:``."""
 
-    def __init__(self, config: OffsiteConfig, say: Say = _quiet) -> None:
+    def __init__(
+        self,
+        config: OffsiteConfig,
+        say: Say = _quiet,
+        keys: KeyStore | None = None,
+        trust_unsigned: bool = False,
+    ) -> None:
         self.config = config
         self.say = say
         self.link = SSHLink(config)
+        self.keys = keys or KeyStore.from_option(None)
+        self.trust_unsigned = trust_unsigned
 
     def __enter__(self) -> Offsite:
         self.link.open()
@@ -144,7 +171,9 @@ class Offsite:
     def push(self, snapshot_dir: str, site: str | None = None) -> dict[str, Any]:
         """Copy a local snapshot off-site; returns only after the far end verified it."""
         snapshot_dir = os.path.abspath(snapshot_dir)
-        manifest, _ = require_valid(snapshot_dir)
+        manifest = check_snapshot(
+            snapshot_dir, self.keys, trust_unsigned=self.trust_unsigned
+        ).manifest
         name = os.path.basename(snapshot_dir)
         _check_folder_name(name, "snapshot name")
         folder = self.site_dir(site or self.config.site or manifest.get("site"))
@@ -153,6 +182,12 @@ class Offsite:
         expected = {n: (e["size"], e["sha256"]) for n, e in manifest["files"].items()}
         local_manifest = os.path.join(snapshot_dir, MANIFEST_NAME)
         expected[MANIFEST_NAME] = (os.path.getsize(local_manifest), sha256_of(local_manifest))
+        local_signature = os.path.join(snapshot_dir, SIGNATURE_NAME)
+        if os.path.isfile(local_signature):
+            expected[SIGNATURE_NAME] = (
+                os.path.getsize(local_signature),
+                sha256_of(local_signature),
+            )
         for file_name in expected:
             if not _safe_name(file_name):
                 raise OffsiteError(f"{snapshot_dir}: unsafe file name in manifest: {file_name}")
@@ -164,6 +199,8 @@ class Offsite:
             "already_offsite": False,
             "changed_far_end": [],
         }
+        if self.config.recipients:
+            return self._push_encrypted(snapshot_dir, manifest, folder, result)
         transfer = Transfer(total=sum(size for size, _sha in expected.values()))
 
         def work() -> None:
@@ -184,19 +221,86 @@ class Offsite:
                     if self.link.size(path) is not None:
                         self.link.sftp.remove(path)
             self._send_and_verify(snapshot_dir, partial, expected, transfer)
-            if self.link.is_dir(final):
-                replaced = posixpath.join(folder, REPLACED + name)
-                self.link.remove_tree(replaced)
-                self.link.rename(final, replaced)
-                self.link.rename(partial, final)
-                self.link.remove_tree(replaced)
-            else:
-                self.link.rename(partial, final)
-            self.say(f"{name}: off-site copy verified at the far end: {final}")
+            self._swap_in(folder, name)
 
         self._guard(f"pushing {name} to {self.config.describe()}", work)
         result.update(ok=True, verified=True, **transfer.as_dict())
         return result
+
+    def _swap_in(self, folder: str, name: str) -> None:
+        """The verified partial copy becomes ``<name>`` (replacing an older one)."""
+        final = posixpath.join(folder, name)
+        partial = posixpath.join(folder, PARTIAL + name)
+        if self.link.is_dir(final):
+            replaced = posixpath.join(folder, REPLACED + name)
+            self.link.remove_tree(replaced)
+            self.link.rename(final, replaced)
+            self.link.rename(partial, final)
+            self.link.remove_tree(replaced)
+        else:
+            self.link.rename(partial, final)
+        self.say(f"{name}: off-site copy verified at the far end: {final}")
+
+    def _push_encrypted(
+        self, snapshot_dir: str, manifest: dict[str, Any], folder: str, result: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Encrypted for the config's recipients on this machine, then sent (offsite_crypt).
+        Each encryption differs, so a copy is "already off-site" when the far end's
+        signed index names this snapshot's manifest and its ciphertexts match the index;
+        otherwise the whole copy is sent again."""
+        name = os.path.basename(snapshot_dir)
+        final = posixpath.join(folder, name)
+        partial = posixpath.join(folder, PARTIAL + name)
+        plain_manifest = sha256_of(os.path.join(snapshot_dir, MANIFEST_NAME))
+        files = [*sorted(manifest["files"]), MANIFEST_NAME]
+        if os.path.isfile(os.path.join(snapshot_dir, SIGNATURE_NAME)):
+            files.append(SIGNATURE_NAME)
+        transfer = Transfer()
+        staged: list[str] = []
+
+        def work() -> None:
+            self.link.makedirs(folder)
+            if self.link.is_dir(final):
+                try:
+                    index = self._remote_index(final)
+                    same = index["manifest_sha256"] == plain_manifest
+                    if same and not self._mismatches(final, _expected_of(index)):
+                        self.say(f"{name}: already off-site (encrypted), verified at the far end")
+                        result["already_offsite"] = True
+                        return
+                except OffsiteError as exc:
+                    self.say(f"{name}: the far-end copy is not usable ({exc}): sent again")
+                result["changed_far_end"] = ["*"]
+            staged.append(stage(snapshot_dir, files, self.config.recipients, self.keys))
+            expected = {}
+            for root, _dirs, names in os.walk(staged[0]):
+                for file_name in names:
+                    path = os.path.join(root, file_name)
+                    rel = os.path.relpath(path, staged[0]).replace(os.sep, "/")
+                    expected[rel] = (os.path.getsize(path), sha256_of(path))
+            transfer.total = sum(size for size, _sha in expected.values())
+            self.link.remove_tree(partial)  # another encryption's ciphertext never matches
+            self._send_and_verify(staged[0], partial, expected, transfer)
+            self._swap_in(folder, name)
+
+        try:
+            self._guard(f"pushing {name} (encrypted) to {self.config.describe()}", work)
+        finally:
+            for path in staged:
+                shutil.rmtree(path, ignore_errors=True)
+        result.update(ok=True, verified=True, encrypted=True, **transfer.as_dict())
+        return result
+
+    def _remote_index(self, directory: str) -> dict[str, Any]:
+        raw = self.link.read_bytes(posixpath.join(directory, INDEX_NAME), MAX_INDEX_BYTES)
+        signature_path = posixpath.join(directory, INDEX_SIGNATURE)
+        signature = None
+        if self.link.size(signature_path) is not None:
+            signature = self.link.read_bytes(signature_path, MAX_SIGNATURE_BYTES)
+        return parse_index(raw, signature, self.keys, f"{self.config.describe()}:{directory}")
+
+    def _is_encrypted(self, directory: str) -> bool:
+        return self.link.size(posixpath.join(directory, INDEX_NAME)) is not None
 
     def _mismatches(self, directory: str, expected: dict[str, tuple[int, str]]) -> list[str]:
         sums = self.link.sha256(directory, sorted(expected))
@@ -215,7 +319,9 @@ class Offsite:
         for attempt in range(1, SEND_ROUNDS + 1):
             # the first round sends what is missing, later rounds what the far end refused
             todo = restart or set(expected)
-            for file_name in sorted(todo, key=lambda n: (n == MANIFEST_NAME, n)):
+            # a far-end copy is complete when these are
+            last = (MANIFEST_NAME, SIGNATURE_NAME, INDEX_NAME, INDEX_SIGNATURE)
+            for file_name in sorted(todo, key=lambda n: (n in last, n)):
                 self._send_file(snapshot_dir, partial, file_name, transfer, file_name in restart)
             bad = self._mismatches(partial, expected)
             if not bad:
@@ -257,18 +363,28 @@ class Offsite:
 
     # verify -------------------------------------------------------------------------
 
-    def _remote_manifest(self, directory: str) -> tuple[dict[str, Any], bytes]:
-        raw = self.link.read_bytes(posixpath.join(directory, MANIFEST_NAME))
+    def _remote_manifest(self, directory: str) -> tuple[dict[str, Any], bytes, bytes | None]:
+        """The far end's manifest, its raw bytes and its signature's, the signature
+        checked here with the local key folder (the far end holds no key): a copy that
+        the far end rewrote, files and manifest both, is refused before any download."""
+        raw = self.link.read_bytes(posixpath.join(directory, MANIFEST_NAME), MAX_MANIFEST_BYTES)
+        signature_path = posixpath.join(directory, SIGNATURE_NAME)
+        signature = None
+        if self.link.size(signature_path) is not None:
+            signature = self.link.read_bytes(signature_path, MAX_SIGNATURE_BYTES)
+        where = f"{self.config.describe()}:{directory}"
         try:
-            manifest = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise OffsiteError(f"{directory}/{MANIFEST_NAME} is not valid JSON ({exc})") from None
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-            raise OffsiteError(f"{directory}/{MANIFEST_NAME} has no 'files' table")
-        for file_name in manifest["files"]:
-            if not _safe_name(file_name):
-                raise OffsiteError(f"{directory}: unsafe file name in manifest: {file_name}")
-        return manifest, raw
+            if signature is not None:
+                verify_signature(where, raw, signature, self.keys)
+            elif not self.trust_unsigned:
+                raise SnapshotInvalid(
+                    f"snapshot {where} refused: it is not signed (no {SIGNATURE_NAME}); pass "
+                    "--trust-unsigned only if you know where it comes from"
+                )
+            manifest = parse_manifest(raw, f"{where}/{MANIFEST_NAME}")
+        except SnapshotInvalid as exc:
+            raise OffsiteError(str(exc)) from None
+        return manifest, raw, signature
 
     def verify(
         self, name: str, site: str | None = None, local_dir: str | None = None
@@ -281,8 +397,14 @@ class Offsite:
         def work() -> dict[str, Any]:
             if not self.link.is_dir(folder):
                 raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
-            manifest, raw = self._remote_manifest(folder)
-            expected = {n: e.get("sha256") for n, e in manifest["files"].items()}
+            if self._is_encrypted(folder):
+                index = self._remote_index(folder)
+                expected = {n: sha for n, (_size, sha) in _expected_of(index).items()}
+                plain_manifest = index["manifest_sha256"]
+            else:
+                manifest, raw, _signature = self._remote_manifest(folder)
+                expected = {n: e.get("sha256") for n, e in manifest["files"].items()}
+                plain_manifest = hashlib.sha256(raw).hexdigest()
             sums = self.link.sha256(folder, sorted(expected))
             problems = [
                 f"{n}: {'missing' if n not in sums else 'SHA-256 differs from the manifest'}"
@@ -290,10 +412,8 @@ class Offsite:
                 if sums.get(n) != expected[n]
             ]
             if local_dir is not None:
-                import hashlib
-
                 local = sha256_of(os.path.join(local_dir, MANIFEST_NAME))
-                if hashlib.sha256(raw).hexdigest() != local:
+                if plain_manifest != local:
                     problems.insert(0, f"{MANIFEST_NAME}: differs from {local_dir}'s")
             return {
                 "ok": not problems,
@@ -308,9 +428,10 @@ class Offsite:
     # fetch --------------------------------------------------------------------------
 
     def fetch(self, name: str, local_dir: str, site: str | None = None) -> dict[str, Any]:
-        """Download a far-end copy into ``local_dir`` (a new folder): into a temporary
-        folder beside it (resumed when a fetch was cut off), verified against its
-        manifest, then renamed."""
+        """Download a far-end copy into ``local_dir`` (a new folder): its signature
+        checked first, then into a fresh temporary folder beside it (``mkdtemp``: nothing
+        planted there in advance is used), every file checked (signature, sizes,
+        SHA-256, nothing else), then renamed."""
         _check_folder_name(name, "snapshot name")
         folder = posixpath.join(self.site_dir(site), name)
         final = os.path.abspath(local_dir)
@@ -318,27 +439,35 @@ class Offsite:
             raise OffsiteError(f"{final} exists and is not an empty folder; choose a new one")
         parent = os.path.dirname(final)
         os.makedirs(parent, mode=0o700, exist_ok=True)
-        temporary = os.path.join(parent, FETCHING + os.path.basename(final))
         transfer = Transfer()
+        temporary = ""
 
         def work() -> None:
+            nonlocal temporary
             if not self.link.is_dir(folder):
                 raise OffsiteError(f"{name} is not off-site ({folder} does not exist)")
-            manifest, raw = self._remote_manifest(folder)
-            os.makedirs(temporary, mode=0o700, exist_ok=True)
-            os.chmod(temporary, 0o700)
+            if self._is_encrypted(folder):
+                temporary = self._fetch_encrypted(folder, name, parent, transfer)
+                return
+            manifest, raw, signature = self._remote_manifest(folder)
+            temporary = tempfile.mkdtemp(
+                prefix=FETCHING + os.path.basename(final) + ".", dir=parent
+            )
             _write_private(os.path.join(temporary, MANIFEST_NAME), raw)
+            if signature is not None:
+                _write_private(os.path.join(temporary, SIGNATURE_NAME), signature)
             sizes = {n: int(e.get("size", 0)) for n, e in manifest["files"].items()}
-            transfer.total = sum(sizes.values()) + len(raw)
-            transfer.sent += len(raw)
+            transfer.total = sum(sizes.values()) + len(raw) + len(signature or b"")
+            transfer.sent += len(raw) + len(signature or b"")
             restart: set[str] = set()
             for _attempt in range(SEND_ROUNDS):
                 for file_name in sorted(restart or sizes):
                     self._fetch_file(
                         folder, temporary, file_name, sizes[file_name], transfer, restart
                     )
-                check = verify_files(temporary, load_manifest(temporary))
+                check = verify_files(temporary, manifest)
                 if check.ok:
+                    check_snapshot(temporary, self.keys, trust_unsigned=self.trust_unsigned)
                     return
                 restart = {p.split(":", 1)[0] for p in check.problems}
                 transfer.resent.extend(restart)
@@ -347,12 +476,61 @@ class Offsite:
                 f"{SEND_ROUNDS} rounds: " + "; ".join(check.problems[:5])
             )
 
-        self._guard(f"fetching {name} from {self.config.describe()}", work)
+        try:
+            self._guard(f"fetching {name} from {self.config.describe()}", work)
+        except BaseException:
+            if temporary:
+                shutil.rmtree(temporary, ignore_errors=True)
+            raise
         if os.path.isdir(final):
             os.rmdir(final)
         os.rename(temporary, final)
         self.say(f"{name}: fetched and verified into {final}")
         return {"ok": True, "name": name, "remote": folder, "local": final, **transfer.as_dict()}
+
+    def _fetch_encrypted(self, folder: str, name: str, parent: str, transfer: Transfer) -> str:
+        """Ciphertext into one fresh folder (checked against the signed index), then
+        decrypted into another, checked as a snapshot; returns the latter."""
+        if not self.config.identity_file:
+            raise OffsiteError(
+                f"{name} is encrypted off-site: set identity_file (the age private key) in "
+                "the off-site config to fetch it"
+            )
+        index = self._remote_index(folder)
+        expected = _expected_of(index)
+        transfer.total = sum(size for size, _sha in expected.values())
+        cipher = tempfile.mkdtemp(prefix=f"{FETCHING}{name}.age.", dir=parent)
+        try:
+            restart: set[str] = set()
+            for _attempt in range(SEND_ROUNDS):
+                for file_name in sorted(restart or expected):
+                    size = expected[file_name][0]
+                    self._fetch_file(folder, cipher, file_name, size, transfer, restart)
+                restart = {
+                    n
+                    for n, (_size, sha) in expected.items()
+                    if sha256_of(os.path.join(cipher, *n.split("/"))) != sha
+                }
+                if not restart:
+                    break
+                transfer.resent.extend(restart)
+            else:
+                raise OffsiteError(
+                    f"the fetched ciphertext of {name} does not match its index after "
+                    f"{SEND_ROUNDS} rounds: " + ", ".join(sorted(restart)[:5])
+                )
+            plain = tempfile.mkdtemp(prefix=FETCHING + name + ".", dir=parent)
+            try:
+                decrypt_into(cipher, index, plain, self.config.identity_file)
+                if sha256_of(os.path.join(plain, MANIFEST_NAME)) != index["manifest_sha256"]:
+                    raise OffsiteError(f"{name}: the decrypted manifest is not the one indexed")
+                check_snapshot(plain, self.keys, trust_unsigned=self.trust_unsigned)
+            except BaseException:
+                shutil.rmtree(plain, ignore_errors=True)
+                raise
+            return plain
+        finally:
+            shutil.rmtree(cipher, ignore_errors=True)
 
     def _fetch_file(
         self,
@@ -424,8 +602,14 @@ class Offsite:
         return self._guard(f"pruning {folder} at {self.config.describe()}", work)
 
 
+def _expected_of(index: dict[str, Any]) -> dict[str, tuple[int, str]]:
+    """Name -> (size, SHA-256) of an encrypted copy's files, the index itself included
+    only by name (its signature is what vouches for it)."""
+    return {n: (int(e["size"]), str(e.get("sha256"))) for n, e in index["files"].items()}
+
+
 def _write_private(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "wb") as stream:
         stream.write(data)

@@ -27,6 +27,8 @@ _KNOWN = (
     "keep_daily",
     "keep_weekly",
     "bandwidth_limit",
+    "recipients",
+    "identity_file",
 )
 
 
@@ -52,6 +54,10 @@ class OffsiteConfig:
     keep_weekly: int = 0
     bandwidth_limit: int = 0  # bytes per second, 0: unlimited
     source: str = ""
+    # age public keys ("age1..."): copies are encrypted for them before they leave
+    recipients: tuple[str, ...] = ()
+    # the age private key that decrypts them (fetch only; never on the far end)
+    identity_file: str | None = None
 
     @property
     def policy(self) -> Policy:
@@ -89,6 +95,16 @@ def _check_private(path: str) -> None:
         raise OffsiteConfigError(
             f"off-site config {path} is readable or writable by group or others "
             f"(mode {mode:04o}); it names the key to the off-site copies: chmod 600 it"
+        )
+
+
+def _check_mode(config: str, what: str, path: str, refused: int, wanted: str) -> None:
+    info = os.stat(path)
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & refused or info.st_uid not in (os.getuid(), 0):
+        raise OffsiteConfigError(
+            f"off-site config {config}: {what} {path} is refused (mode {mode:04o}, owner uid "
+            f"{info.st_uid}): it must belong to you, mode {wanted} or stricter (chmod {wanted} it)"
         )
 
 
@@ -142,6 +158,27 @@ def load_config(path: str) -> OffsiteConfig:
     key_file = os.path.join(base, os.path.expanduser(data["key_file"]))
     if not os.path.isfile(key_file):
         raise OffsiteConfigError(f"off-site config {path}: key_file {key_file} does not exist")
+    # whoever can read the key reaches every copy; whoever can write known_hosts (or
+    # the key) chooses the far end
+    _check_mode(path, "key_file", key_file, 0o077, "600")
+    _check_mode(path, "known_hosts", known_hosts, 0o022, "644")
+    recipients = data.get("recipients") or []
+    if not isinstance(recipients, list) or not all(
+        isinstance(r, str) and r.startswith("age1") for r in recipients
+    ):
+        raise OffsiteConfigError(
+            f"off-site config {path}: recipients must be a list of age public keys (age1...)"
+        )
+    identity_file = data.get("identity_file") or None
+    if identity_file is not None:
+        if not isinstance(identity_file, str):
+            raise OffsiteConfigError(f"off-site config {path}: identity_file must be a string")
+        identity_file = os.path.join(base, os.path.expanduser(identity_file))
+        if not os.path.isfile(identity_file):
+            raise OffsiteConfigError(
+                f"off-site config {path}: identity_file {identity_file} does not exist"
+            )
+        _check_mode(path, "identity_file", identity_file, 0o077, "600")
     return OffsiteConfig(
         host=data["host"],
         user=data["user"],
@@ -155,6 +192,8 @@ def load_config(path: str) -> OffsiteConfig:
         keep_weekly=_whole_number(data, "keep_weekly", 0, path),
         bandwidth_limit=_whole_number(data, "bandwidth_limit", 0, path),
         source=path,
+        recipients=tuple(recipients),
+        identity_file=identity_file,
     )
 
 

@@ -59,6 +59,11 @@ def _add_scheduled_parser(commands: Any, add_source_arguments: Callable[..., Non
         "--quiet", action="store_true", help="print nothing when the run is ok or skipped"
     )
     sched.add_argument("--verbose", action="store_true", help="report each step on stderr")
+    sched.add_argument(
+        "--key-dir",
+        metavar="DIR",
+        help="key folder (default: $DATAMIG_KEY_DIR, else ~/.config/datamig/keys)",
+    )
 
 
 def _add_offsite_parser(commands: Any) -> None:
@@ -77,6 +82,16 @@ def _add_offsite_parser(commands: Any) -> None:
         )
         parser.add_argument("--site", help="site folder at the far end (default: the config's)")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--key-dir",
+            metavar="DIR",
+            help="key folder (default: $DATAMIG_KEY_DIR, else ~/.config/datamig/keys)",
+        )
+        parser.add_argument(
+            "--trust-unsigned",
+            action="store_true",
+            help="accept snapshots without a signature (their origin is not checked)",
+        )
 
     push = actions.add_parser("push", help="copy snapshots off-site, verified at the far end")
     push.add_argument("directories", nargs="+", metavar="SNAPSHOT_DIR")
@@ -134,6 +149,7 @@ def _scheduled_snapshot(args: argparse.Namespace) -> int:
         site=args.site,
         rows_per_file=args.rows_per_file,
         say=_say_on_stderr if args.verbose else (lambda _message: None),
+        key_dir=args.key_dir,
     )
     record, status = run_scheduled(run, args.log)
     if status != 0:
@@ -162,7 +178,10 @@ def _offsite(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     say = (lambda _message: None) if args.json else _say_on_stderr
     action = args.offsite_command
-    with Offsite(config, say) as offsite:
+    from .keys import KeyStore
+
+    keys = KeyStore.from_option(args.key_dir)
+    with Offsite(config, say, keys, args.trust_unsigned) as offsite:
         if action == "push":
             pushed = [offsite.push(d, args.site) for d in args.directories]
             result: dict[str, Any] = {"ok": True, "pushed": pushed}

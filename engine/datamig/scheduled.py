@@ -27,11 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .keys import KeyStore
 from .retention import Policy, parse_snapshot_name, select_kept, snapshot_name, timed_names
 from .runtime.cli import Options
 from .runtime.errors import DatamigError, UsageError
-from .runtime.manifest import require_valid
 from .runtime.report import Progress
+from .seal import check_snapshot
 from .sitelock import SiteLock, SiteLocked
 
 SCHEDULED_FOLDER = "scheduled"
@@ -52,6 +53,7 @@ class ScheduledRun:
     site: str | None = None
     rows_per_file: int = 20_000
     say: Callable[[str], None] = field(default=lambda _message: None)
+    key_dir: str | None = None  # the key folder that signs (keys.py's default: None)
 
     @property
     def name(self) -> str:
@@ -123,8 +125,9 @@ def _write_snapshot(run: ScheduledRun, record: dict[str, Any]) -> str:
             site=run.site,
             rows_per_file=run.rows_per_file,
             progress=Progress(run.options.progress),
+            keys=KeyStore.from_option(run.key_dir),
         )
-        require_valid(temporary)
+        check_snapshot(temporary, KeyStore.from_option(run.key_dir))
         os.rename(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -155,7 +158,7 @@ def _offsite(run: ScheduledRun, kept: list[str], record: dict[str, Any]) -> None
     config = load_config(run.offsite_config or "")
     summary: dict[str, Any] = {"target": config.describe(), "pushed": [], "verified": []}
     record["offsite"] = summary
-    with Offsite(config, run.say) as offsite:
+    with Offsite(config, run.say, KeyStore.from_option(run.key_dir)) as offsite:
         site = config.site or run.site or _site_of(os.path.join(run.folder, run.name))
         far = offsite.list(site)["snapshots"]
         newest_far = max((n for n, _t in timed_names(far)), default="")

@@ -288,22 +288,31 @@ class SSHLink:
     def download(
         self, remote: str, local: str, offset: int, size: int, received: Callable[[int], None]
     ) -> None:
-        """Fetch ``remote`` into ``local`` from ``offset`` (appended; 0: local is rewritten)."""
+        """Fetch ``remote`` into ``local`` from ``offset`` (appended; 0: local is rewritten).
+        No more than ``size`` bytes (what the manifest says) are read: a far-end file that
+        is larger is refused, and nothing is asked for beyond its real size."""
         import os
 
-        flags = os.O_WRONLY | os.O_CREAT | (0 if offset else os.O_TRUNC)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (0 if offset else os.O_TRUNC)
         fd = os.open(local, flags, 0o600)
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as target, self.sftp.open(remote, "rb") as handle:
+            actual = handle.stat().st_size or 0
+            if actual > size:
+                raise OffsiteError(
+                    f"{remote} at the far end has {actual:,} bytes, its manifest says {size:,}"
+                )
             target.seek(offset)
             target.truncate(offset)
             handle.seek(offset)
-            if not self.config.bandwidth_limit:
-                handle.prefetch(size)
-            while True:
-                block = handle.read(CHUNK)
+            if not self.config.bandwidth_limit and actual > offset:
+                handle.prefetch(actual)
+            left = size - offset
+            while left > 0:
+                block = handle.read(min(CHUNK, left))
                 if not block:
                     break
+                left -= len(block)
                 target.write(block)
                 received(len(block))
                 self.throttle.spent(len(block))

@@ -86,6 +86,12 @@ def test_manifest_of_a_newer_format_is_refused(snap_copy, databases):
     manifest = json.loads((snap_copy / "manifest.json").read_text())
     manifest["format"] = 99
     (snap_copy / "manifest.json").write_text(json.dumps(manifest))
+    # signed, as a newer datamig with this machine's key would
+    from datamig.keys import KeyStore
+    from datamig.seal import sign_snapshot
+
+    (snap_copy / "manifest.sig").unlink()
+    sign_snapshot(str(snap_copy), KeyStore.from_option(None))
     target = databases("sqlite", "never")
     assert_refused(
         restore(snap_copy, target, check=False), "snapshot_invalid", "format 99 is newer"

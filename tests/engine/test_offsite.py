@@ -239,24 +239,28 @@ def test_a_copy_cut_off_half_way_is_not_listed_and_the_next_push_resumes(
 def test_fetch_gives_an_identical_copy_that_verifies(far, known_hosts, big_snapshot, tmp_path):
     config = make_config(tmp_path, far, known_hosts, "/srv/fetch")
     assert offsite("push", str(big_snapshot), config=config)[0] == 0
-    # a fetch that was cut off left half of the largest file in the temporary folder
+    # a folder named like an old fetch's temporary one, with half of the largest file and
+    # a planted module: a fetch starts in a fresh mkdtemp folder and uses none of it
     largest = max(
         (p for p in big_snapshot.rglob("*") if p.is_file()), key=lambda p: p.stat().st_size
     )
     rel = largest.relative_to(big_snapshot)
     half = largest.stat().st_size // 2
     target = tmp_path / "recovered" / NAME
-    leftover = tmp_path / "recovered" / f".fetch-{NAME}" / rel
+    planted = tmp_path / "recovered" / f".fetch-{NAME}"
+    leftover = planted / rel
     leftover.parent.mkdir(parents=True, mode=0o700)
     leftover.write_bytes(largest.read_bytes()[:half])
+    (planted / "json.py").write_text("raise SystemExit('planted')\n")
 
     status, result, err = offsite("fetch", NAME, str(target), "--site", SITE, config=config)
     assert status == 0, err
     total = sum(p.stat().st_size for p in big_snapshot.rglob("*") if p.is_file())
-    assert result["bytes_resumed"] == half
-    assert result["bytes_sent"] == total - half
+    assert result["bytes_resumed"] == 0
+    assert result["bytes_sent"] == total
     assert local_sums(target) == local_sums(big_snapshot)
-    assert sorted(os.listdir(tmp_path / "recovered")) == [NAME]
+    assert not (target / "json.py").exists()
+    assert sorted(os.listdir(tmp_path / "recovered")) == [f".fetch-{NAME}", NAME]
     for path in [target, *target.rglob("*")]:
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
     verified = datamig("verify", str(target), "--json")
@@ -363,6 +367,127 @@ def test_host_keys_and_the_config_file_are_checked(far, known_hosts, big_snapsho
     assert "mode 0644" in error["error"] and "chmod 600" in error["error"]
 
 
+def test_offsite_key_and_known_hosts_modes_are_checked(far, known_hosts, tmp_path):
+    key = tmp_path / "client_key"
+    shutil.copy(far.network.client_key, key)
+    hosts = tmp_path / "known_hosts_copy"
+    shutil.copy(known_hosts, hosts)
+    config = make_config(tmp_path, far, hosts, "/srv/modes")
+    data = json.loads(config.read_text())
+    data["key_file"] = str(key)
+    config.write_text(json.dumps(data))
+    for path, mode, what in ((key, 0o640, "key_file"), (hosts, 0o666, "known_hosts")):
+        key.chmod(0o600)
+        hosts.chmod(0o644)
+        path.chmod(mode)
+        status, error, _err = offsite("list", "--site", SITE, config=config)
+        assert status == 1 and error["kind"] == "offsite_config", error
+        assert what in error["error"] and f"mode {mode:04o}" in error["error"]
+    hosts.chmod(0o644)
+    key.chmod(0o600)
+    assert offsite("list", "--site", SITE, config=config)[0] == 0
+
+
+def test_a_copy_the_far_end_rewrote_is_refused_by_verify_and_fetch(
+    far, known_hosts, big_snapshot, tmp_path
+):
+    """The far end changes a data file into code and recomputes the manifest: it holds
+    no key, so the signature no longer matches; nothing is downloaded."""
+    config = make_config(tmp_path, far, known_hosts, "/srv/forged")
+    assert offsite("push", str(big_snapshot), config=config)[0] == 0
+    remote = far.fs / "srv/forged" / SITE / NAME
+    marker = tmp_path / "PAYLOAD-RAN"
+    data = next(p for p in sorted(remote.glob("*.py")) if p.name != "restore.py")
+    data.write_text(data.read_text() + f"open({str(marker)!r}, 'w').close()\n")
+    manifest = json.loads((remote / "manifest.json").read_text())
+    raw = data.read_bytes()
+    manifest["files"][data.name] = {"size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+    (remote / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+    status, result, _err = offsite("verify", NAME, "--site", SITE, config=config)
+    assert status == 1 and "does not match its signature" in result["error"]
+    target = tmp_path / "fetched" / NAME
+    status, result, _err = offsite("fetch", NAME, str(target), "--site", SITE, config=config)
+    assert status == 1 and "does not match its signature" in result["error"]
+    assert not target.exists() and not marker.exists()
+    assert not (tmp_path / "fetched").exists() or os.listdir(tmp_path / "fetched") == []
+    # without the signature at all: refused as unsigned
+    (remote / "manifest.sig").unlink()
+    status, result, _err = offsite("fetch", NAME, str(target), "--site", SITE, config=config)
+    assert status == 1 and "is not signed" in result["error"]
+    assert not target.exists() and not marker.exists()
+
+
+def _age_config(tmp_path: Path, far, known_hosts: Path, base: str, identity: bool) -> Path:
+    from pyrage import x25519
+
+    secret = x25519.Identity.generate()
+    key = tmp_path / f"age-{len(list(tmp_path.glob('age-*')))}.key"
+    key.write_text(f"# datamig test\n{secret}\n")
+    key.chmod(0o600)
+    extra: dict = {"recipients": [str(secret.to_public())]}
+    if identity:
+        extra["identity_file"] = str(key)
+    return make_config(tmp_path, far, known_hosts, base, **extra)
+
+
+def test_encrypted_copies_hold_no_plaintext_and_fetch_decrypts(
+    far, known_hosts, big_snapshot, tmp_path
+):
+    import re
+
+    config = _age_config(tmp_path, far, known_hosts, "/srv/age", identity=True)
+    status, result, err = offsite("push", str(big_snapshot), config=config)
+    assert status == 0, err
+    assert result["pushed"][0]["encrypted"] is True
+    remote = f"/srv/age/{SITE}/{NAME}"
+    # a value of a row, and the manifest's own text, appear nowhere at the far end
+    data = next(p for p in sorted(big_snapshot.glob("*.py")) if p.stat().st_size > 100_000)
+    value = next(v for v in re.findall(r'"([^"\\]{12,})"', data.read_text()) if " " in v)
+    for needle in (value, '"total_rows"'):
+        found = far.run(["grep", "-r", "-F", "-l", "-e", needle, "/srv/age"])
+        assert found.returncode == 1, (needle, found.stdout)
+    names = set(far_sums(far, remote))
+    assert names == {f"{n}.age" for n in local_sums(big_snapshot)} | {
+        "offsite.json",
+        "offsite.sig",
+    }
+    status, verified, err = offsite(
+        "verify", NAME, "--site", SITE, "--local", str(big_snapshot), config=config
+    )
+    assert status == 0 and verified["ok"], (verified, err)
+    again = offsite("push", str(big_snapshot), config=config)[1]["pushed"][0]
+    assert again["already_offsite"] is True and again["bytes_sent"] == 0
+
+    target = tmp_path / "back" / NAME
+    status, _fetched, err = offsite("fetch", NAME, str(target), "--site", SITE, config=config)
+    assert status == 0, err
+    assert local_sums(target) == local_sums(big_snapshot)
+    assert sorted(os.listdir(tmp_path / "back")) == [NAME]  # no temporary folder left
+    assert json.loads(datamig("verify", str(target), "--json").stdout)["signed"] is True
+
+    # without the private key: refused, nothing left behind
+    no_key = _age_config(tmp_path, far, known_hosts, "/srv/age", identity=False)
+    elsewhere = tmp_path / "nokey" / NAME
+    status, error, _ = offsite("fetch", NAME, str(elsewhere), "--site", SITE, config=no_key)
+    assert status == 1 and "set identity_file" in error["error"]
+    # the far end rewrites a ciphertext and its index: the index's signature refuses it
+    index_path = far.fs / remote.lstrip("/") / "offsite.json"
+    index = json.loads(index_path.read_text())
+    victim = far.fs / remote.lstrip("/") / "manifest.json.age"
+    victim.write_bytes(victim.read_bytes()[:-1] + b"x")
+    raw = victim.read_bytes()
+    index["files"]["manifest.json.age"] = {
+        "size": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    index_path.write_text(json.dumps(index))
+    for args in (("verify", NAME), ("fetch", NAME, str(tmp_path / "forged" / NAME))):
+        status, error, _ = offsite(*args, "--site", SITE, config=config)
+        assert status == 1 and "does not match its signature" in error["error"], error
+    assert not (tmp_path / "forged" / NAME).exists()
+
+
 def scheduled(db: Database, snapshots: Path, now: str, config: Path):
     result = datamig(
         "scheduled-snapshot",
@@ -417,6 +542,7 @@ def test_config_files_are_checked(tmp_path):
     from datamig.offsite_config import OffsiteConfigError, load_config
 
     (tmp_path / "key").write_text("not read here")
+    (tmp_path / "key").chmod(0o600)
     (tmp_path / "known").write_text("")
 
     def config(**data) -> Path:
@@ -556,7 +682,7 @@ def test_a_copy_the_far_end_never_confirms_fails_after_bounded_rounds(tmp_path):
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     config = OffsiteConfig(host="far", user="u", key_file="k", known_hosts="h", path="/b")
-    offsite = Offsite(config)
+    offsite = Offsite(config, trust_unsigned=True)  # a made-up snapshot, not signed
     offsite.link = _LyingFarEnd()
     with pytest.raises(OffsiteError, match=f"still differs after {SEND_ROUNDS} rounds: a.py, b.py"):
         offsite.push(str(folder))

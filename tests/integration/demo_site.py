@@ -110,6 +110,18 @@ def expected_checksums(
     with tarfile.open(archive) as tar:
         tar.extractall(local, filter="data")
     host.run(f"rm -rf {snap}", check=True)
+    # signed by the host's key (its own ~/.config/datamig/keys): trusted here, as an
+    # operator would trust a node's key before restoring its snapshots elsewhere
+    public = host.run(
+        f"cd {site_root}/current && venv/bin/python -m datamig key show --json", check=True
+    ).stdout
+    subprocess.run(
+        [PYTHON, "-m", "datamig", "key", "trust", "-"],
+        input=json.loads(public.strip().splitlines()[-1])["public_key"],
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     if vendor == "sqlite":
         env = {"DEMO_DB_VENDOR": "sqlite", "DEMO_DB_NAME": str(work / "expected.sqlite3")}
     else:  # this machine's server (SQLite cannot hold every PostgreSQL decimal exactly)

@@ -81,7 +81,11 @@ class SiteDatabase:
     def create(self) -> None:
         quoted = self.connection.ops.quote_name(self.name)
         if self.vendor == "sqlite":
-            return  # connecting creates the file
+            # made here, exclusively and 0600 (a database holds every user's data, like the
+            # snapshot): connecting would create it with the umask's mode (0644)
+            if str(self.name) != ":memory:":
+                os.close(os.open(str(self.name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return
         if self.vendor == "postgresql":
             sql = f"CREATE DATABASE {quoted} ENCODING 'UTF8' TEMPLATE template0"
         elif self.vendor == "mysql":

@@ -15,6 +15,8 @@ import json
 from collections.abc import Iterator
 from typing import Any, Callable
 
+from .errors import SnapshotInvalid
+
 _SUFFIX = "))"
 # Rows parsed at once: memory stays the same whatever the size of a file.
 CHUNK_ROWS = 1000
@@ -24,8 +26,12 @@ def lines_of(path: str) -> Iterator[tuple[int, str]]:
     """Numbered lines, split at "\\n" only (as Python's tokenizer does; a value's U+2028
     or \\x85 is not a line break), read one at a time."""
     with open(path, encoding="utf-8", newline="\n") as stream:
-        for number, line in enumerate(stream, 1):
-            yield number, line[:-1] if line.endswith("\n") else line
+        number = 0
+        try:
+            for number, line in enumerate(stream, 1):
+                yield number, line[:-1] if line.endswith("\n") else line
+        except UnicodeDecodeError:
+            raise SnapshotInvalid(f"{path}: not UTF-8 after line {number}") from None
 
 
 def _is_row(line: str, prefix: str) -> bool:

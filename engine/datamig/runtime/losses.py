@@ -16,6 +16,7 @@ import os
 import uuid
 from typing import Any, TextIO
 
+from .errors import UsageError
 from .migrations import Drop
 from .secrets import HIDDEN, is_secret, shown
 
@@ -43,6 +44,11 @@ def _sample(drop: Drop) -> Any:
 class LostValues:
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
+        if os.path.islink(self.path):  # refused before anything is restored
+            raise UsageError(
+                f"--lost-values {self.path} is a symlink: refused (it would write the lost "
+                "values wherever it points); give a plain file path"
+            )
         self.stream: TextIO | None = None
         self.count = 0
         # label -> what -> {"count": n, "reason": ..., "first": [...]}
@@ -61,7 +67,9 @@ class LostValues:
 
     def _write(self, drop: Drop) -> None:
         if self.stream is None:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # never through a symlink, and 0600 whatever the mode of a file it replaces
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            os.fchmod(fd, 0o600)
             self.stream = open(fd, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
         record = {
             "model": drop.label,

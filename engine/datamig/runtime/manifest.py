@@ -122,7 +122,7 @@ def verify_files(
             )
         else:
             result.problems.append(f"{name}: SHA-256 differs from the manifest (changed)")
-    listed = set(manifest["files"]) | {MANIFEST_NAME}
+    listed = set(manifest["files"]) | {MANIFEST_NAME, "manifest.sig"}  # the signature
     for root, dirs, files in os.walk(directory):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
         for name in files:

@@ -326,6 +326,7 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     fillers = Fillers(snapshot_columns(manifest, plan), parse_given(options.set_values))
     target = SiteDatabase(options.database)
     report = RestoreReport(snapshot=directory, database=str(target.name), vendor=target.vendor)
+    report.warnings.extend(namespace.get("SEAL_WARNINGS") or [])  # restore.py's check
     report.warnings.extend(diff.warnings)
     if verification.edited:
         report.warnings.append(

@@ -9,9 +9,9 @@ from .encoding import Column
 
 HEADER = '''\
 #!/usr/bin/env python3
-"""Restore this datamig snapshot of {site!r} ({application} {version}), taken {created}.
+"""Restore this datamig snapshot of {site} ({application} {version_text}), taken {created}.
 
-    python restore.py --settings {settings} [--pythonpath DIR] [--database-name NAME] [--flush]
+    python restore.py --settings {settings_text} [--pythonpath DIR] [--database-name NAME] [--flush]
 
 The database is created and migrated when it does not exist; one that holds data is
 replaced only with --flush. All rows load in one transaction, written as they were
@@ -28,7 +28,6 @@ Executed with ``__name__`` other than ``"__main__"`` (a repair script doing
 functions: data files then hand each row to the ``loader`` you define, as model
 instances (one ``loader.save(obj)`` per row).
 """
-import importlib.util
 import os
 import sys
 
@@ -37,6 +36,39 @@ SOURCE_VERSION = {version!r}
 SNAPSHOT_DIR = globals().get("SNAPSHOT_DIR") or os.path.dirname(
     os.path.abspath(sys._getframe(0).f_code.co_filename)
 )
+if __name__ == "__main__":  # run as a script: this folder is no place to import from
+    sys.path[:] = [
+        p for p in sys.path if os.path.realpath(p or ".") != os.path.realpath(SNAPSHOT_DIR)
+    ]
+import importlib.util  # noqa: E402
+
+
+def _check_seal():
+    """Run as a script, before any other file of this snapshot runs: the datamig engine
+    installed in this Python (never the runtime copy in this folder, which cannot vouch
+    for itself) checks the signature and every file, and that there is no other file.
+    This file itself is not checked: you are running it as it is (read it first; or
+    run ``datamig restore``, which checks it too). Without the engine installed, nothing
+    is checked and the report says so."""
+    argv = sys.argv[1:]
+    if "--trust-unsigned" in argv:
+        sys.argv.remove("--trust-unsigned")
+    if os.environ.get("DATAMIG_SEALED") == os.path.realpath(SNAPSHOT_DIR):
+        note = os.environ.get("DATAMIG_SEAL_NOTE")  # datamig restore checked it all
+        return [note] if note else []
+    try:
+        import datamig  # noqa: F401
+    except ImportError:
+        return [
+            "NOT CHECKED: the datamig engine is not installed in this Python, so nothing "
+            "verified this snapshot's signature and files before it ran"
+        ]
+    from datamig.seal import check_by_hand
+
+    return check_by_hand(SNAPSHOT_DIR, argv)
+
+
+SEAL_WARNINGS = _check_seal() if __name__ == "__main__" else []
 
 
 def _load_runtime():
@@ -84,6 +116,12 @@ def main(options=None):
 if __name__ == "__main__":
     sys.exit(main())
 """
+
+
+def docstring_text(value: Any) -> str:
+    """A site's value as text inside restore.py's docstring: escaped so that no quote,
+    backslash or line break ends the docstring or changes what it says."""
+    return repr(str(value))[1:-1].replace('"', '\\"')
 
 
 def variable_name(model: Any) -> str:
@@ -146,12 +184,14 @@ def render(
     """The whole ``restore.py``: header, model variables, create functions, LOAD, main."""
     parts = [
         HEADER.format(
-            site=meta["site"],
-            application=meta["application"]["name"],
+            site=docstring_text(repr(meta["site"])),
+            application=docstring_text(meta["application"]["name"]),
+            version_text=docstring_text(meta["application"]["version"]),
             version=meta["application"]["version"],
-            created=meta["created"],
+            created=docstring_text(meta["created"]),
+            settings_text=docstring_text(meta["settings_module"]),
             settings=meta["settings_module"],
-            format=meta["format"],
+            format=int(meta["format"]),
         )
     ]
     taken = module_names(parts[0], entries)

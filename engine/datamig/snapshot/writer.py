@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ..keys import KeyError_, KeyStore
 from ..runtime.content_types import source_content_types
 from ..runtime.counters import read_counter
 from ..runtime.databases import SiteDatabase
@@ -24,6 +25,7 @@ from ..runtime.errors import DatabaseUnreachable, SnapshotFailed
 from ..runtime.identity import requirements, site_identity
 from ..runtime.manifest import FORMAT_VERSION, MANIFEST_NAME, file_entry
 from ..runtime.report import Progress
+from ..seal import sign_snapshot
 from . import script
 from .encoding import Column, columns_of, row_encoder
 from .models import cycles_note, left_alone, snapshot_models
@@ -145,13 +147,18 @@ def take_snapshot(
     site: str | None = None,
     rows_per_file: int = ROWS_PER_FILE,
     progress: Progress | None = None,
+    keys: KeyStore | None = None,
 ) -> SnapshotResult:
+    """Write the snapshot and sign its manifest with the key folder's key (``keys``,
+    default: the one ``--key-dir``/``DATAMIG_KEY_DIR`` name; created on first use)."""
     from django.conf import settings
     from django.db import connections, transaction
 
     progress = progress or Progress(False)
     started = time.monotonic()
     final = os.path.abspath(output)
+    store = keys or KeyStore.from_option(None)
+    store.signer_or_create()  # a key folder that cannot sign fails before any work
     _require_source(alias)
     folder = _prepare_folder(final)
     connection = connections[alias]
@@ -200,8 +207,10 @@ def take_snapshot(
                 if raw:  # what kinds of values each raw column holds (runtime/raw.py)
                     manifest_models[-1]["raw"] = raw
         _copy_runtime(folder)
+        code = script.render(meta, entries, cycles)
+        compile(code, "restore.py", "exec")  # one that cannot run is never written
         with _open_private(os.path.join(folder, "restore.py")) as stream:
-            stream.write(script.render(meta, entries, cycles))
+            stream.write(code)
         with _open_private(os.path.join(folder, "requirements.txt")) as stream:
             stream.write(requirements())
         total = sum(m["rows"] for m in manifest_models)
@@ -212,12 +221,13 @@ def take_snapshot(
         with _open_private(os.path.join(folder, MANIFEST_NAME)) as stream:
             json.dump(meta, stream, indent=1, sort_keys=False)
             stream.write("\n")
+        sign_snapshot(folder, store)
         if os.path.isdir(final):
             os.rmdir(final)
         os.rename(folder, final)
     except BaseException as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        if isinstance(exc, (SnapshotFailed, DatabaseUnreachable)):
+        if isinstance(exc, (SnapshotFailed, DatabaseUnreachable, KeyError_)):
             raise
         if isinstance(exc, Exception):
             raise SnapshotFailed(
@@ -255,8 +265,9 @@ def _write_model(
     label = model._meta.label
     expected = model._base_manager.using(alias).count()
     header = (
-        f"# datamig snapshot: {label} (table {model._meta.db_table}), part {{part}}, "
-        f"from row {{first}}\n# columns: {', '.join(c.attname for c in columns)}\n"
+        f"# datamig snapshot: {_comment(label)} (table {_comment(model._meta.db_table)}), "
+        f"part {{part}}, from row {{first}}\n"
+        f"# columns: {_comment(', '.join(c.attname for c in columns))}\n"
     )
     stem = f"{model._meta.app_label}_{model._meta.model_name}"
     writer = ModelFileWriter(folder, stem, header, rows_per_file)
@@ -273,6 +284,14 @@ def _write_model(
     files = writer.finish()
     progress.update(label, writer.total, expected, started, final=True)
     return columns, files, writer.total
+
+
+def _comment(text: str) -> str:
+    """Text for a data file's comment line: no line break can end the comment (a table
+    name is the site's code, not to be trusted with generated Python), braces kept
+    from ``str.format``."""
+    shown = text if text.isprintable() else repr(text)
+    return shown.replace("{", "{{").replace("}", "}}")
 
 
 def _file_table(folder: str) -> dict[str, dict[str, Any]]:

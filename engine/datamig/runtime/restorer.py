@@ -501,7 +501,9 @@ def _load_all(
     for label, create, files in namespace["LOAD"]:
         entry = ModelReport(label=label, table="", expected=expected.get(label, 0))
         report.models.append(entry)
-        if not plan.touches(label) and not _has_table_in(label, tables.target.connection):
+        if not plan.touches(label) and not _has_table_in(
+            label, tables.target.connection, tables.target.connection.alias
+        ):
             continue  # no rows (the diff refused any): the target has no table for it
         if plan.touches(label):
             default = None

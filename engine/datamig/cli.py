@@ -88,9 +88,16 @@ def _parser() -> argparse.ArgumentParser:
 
     database = commands.add_parser(
         "database",
-        help="whether the site's database exists, its size; create it, or drop an old one",
+        help="whether the site's database exists, its size; create (and migrate) it, or drop an old one",
     )
     _add_source_arguments(database)
+    database.add_argument(
+        "--migrate",
+        action="store_true",
+        help="with --create: migrate the new database with the current code (a prepared "
+        "database, for restore --prepared); refuses a database with tables unless it is "
+        "exactly a prepared one",
+    )
     database_action = database.add_mutually_exclusive_group()
     database_action.add_argument(
         "--create", action="store_true", help="create the database when it does not exist"
@@ -234,6 +241,8 @@ def _passthrough(args: argparse.Namespace, pythonpath: str | None = None) -> lis
         out += ["--database-name", args.database_name]
     if args.flush:
         out.append("--flush")
+    if args.prepared:
+        out.append("--prepared")
     for item in args.allow_loss:
         out += ["--allow-loss", item]
     for item in args.set_values:
@@ -347,11 +356,15 @@ def _checksum(args: argparse.Namespace) -> int:
 
 def _database(args: argparse.Namespace) -> int:
     """Answer what a preflight needs (reachable, exists, size) and create an empty
-    database for a new site: the one place outside a restore that creates one."""
+    database for a new site, or a prepared one for an upgrade (--migrate): the one place
+    outside a restore that creates one."""
     from .runtime.databases import SiteDatabase
+    from .runtime.errors import UsageError
 
     if args.drop:
         return _drop_database(args)
+    if args.migrate and not args.create:
+        raise UsageError("--migrate needs --create: it prepares a new database")
     options = options_from(args, None)
     setup_django(options)
     database = SiteDatabase(options.database)
@@ -363,8 +376,9 @@ def _database(args: argparse.Namespace) -> int:
     if args.create and not existed:
         database.create()
         database.connection.ensure_connection()  # SQLite: makes the file
+    migrated = _prepare(database, created=not existed) if args.migrate else None
     exists = existed or args.create
-    result = {
+    result: dict[str, Any] = {
         "ok": True,
         "vendor": database.vendor,
         "name": str(database.name),
@@ -372,12 +386,41 @@ def _database(args: argparse.Namespace) -> int:
         "created": exists and not existed,
         "size_bytes": database.size_bytes() if exists else 0,
     }
+    if migrated is not None:
+        result.update(migrated=migrated, prepared=True)
 
     def show() -> None:
         state = "created" if result["created"] else ("exists" if exists else "does not exist")
+        if migrated is not None:
+            state += ", migrated" if migrated else ", already prepared"
         print(f"{database.describe()}: {state}, {result['size_bytes']:,} bytes")
 
     return succeed(result, args.json, show)
+
+
+def _prepare(database: Any, created: bool) -> bool:
+    """Migrate a new or empty database with the current code; True when it migrated.
+
+    A database with tables is left alone when it is exactly a prepared one (a rerun) and
+    refused otherwise; a database this call created is dropped again when migrate fails."""
+    from .runtime.errors import TargetNotEmpty
+    from .runtime.schema import migrate_schema, prepared_problems
+
+    if not created and database.existing_tables():
+        problems = prepared_problems(database)
+        if problems:
+            raise TargetNotEmpty(
+                f"{database.describe()} has tables and is not a database prepared by this "
+                f"code: {'; '.join(problems)}; nothing was changed (name a new database)"
+            )
+        return False
+    try:
+        migrate_schema(database.alias)
+    except BaseException:
+        if created:
+            database.drop()
+        raise
+    return True
 
 
 def _same_database(vendor: str, one: str, other: str) -> bool:

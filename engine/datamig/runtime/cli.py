@@ -19,6 +19,7 @@ class Options:
     database: str = "default"
     database_name: str | None = None
     flush: bool = False
+    prepared: bool = False
     json: bool = False
     progress: bool = False
     allow_loss: list[str] = field(default_factory=list)
@@ -45,6 +46,12 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--flush", action="store_true", help="replace the rows of a target that holds data"
+    )
+    parser.add_argument(
+        "--prepared",
+        action="store_true",
+        help="the target was prepared (datamig database --create --migrate): check that it is "
+        "migrated exactly to the current code and empty, then load rows without migrating",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON result on stdout")
     add_loss_arguments(parser)
@@ -95,6 +102,7 @@ def options_from(args: argparse.Namespace, default_settings: str | None) -> Opti
         database=args.database,
         database_name=args.database_name,
         flush=args.flush,
+        prepared=bool(getattr(args, "prepared", False)),
         json=args.json,
         progress=progress,
         allow_loss=list(getattr(args, "allow_loss", []) or []),

@@ -34,6 +34,13 @@ class TargetNotEmpty(DatamigError):
     kind = "target_not_empty"
 
 
+class NotPrepared(DatamigError):
+    """``--prepared``: the target is not exactly a database the current code prepared
+    (missing, migrated otherwise, or holding data)."""
+
+    kind = "not_prepared"
+
+
 class RestoreFailed(DatamigError):
     """Rows could not be loaded; the target was left as it was before."""
 

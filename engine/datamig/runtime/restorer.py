@@ -15,9 +15,9 @@ from typing import Any, Callable
 from . import values
 from .content_types import content_type_model, keep_ids, model_renames
 from .counters import raise_counter
-from .databases import MIGRATE_SEEDED_TABLES, SiteDatabase
+from .databases import SiteDatabase
 from .datafiles import first_rows, run_file
-from .errors import DatamigError, RestoreFailed, TargetNotEmpty
+from .errors import DatamigError, NotPrepared, RestoreFailed, TargetNotEmpty, UsageError
 from .filling import Fillers, parse_given, snapshot_columns
 from .identity import site_identity
 from .losses import LostValues
@@ -26,6 +26,7 @@ from .migrations import Plan
 from .raw import refusals as raw_refusals
 from .report import MAX_ERRORS_KEPT, ModelReport, Progress, RestoreReport
 from .rows import RowMaker, migrated_into
+from .schema import current_tables, migrate_schema, occupied_tables, prepared_problems
 from .schema_diff import SchemaDiff, compare
 from .secrets import shown
 
@@ -180,21 +181,6 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
-def _current_tables(connection: Any) -> list[str]:
-    """Tables of the current code's models that a restore fills or clears."""
-    from django.apps import apps
-
-    tables = []
-    for model in apps.get_models(include_auto_created=True):
-        meta = model._meta
-        if meta.proxy or not meta.managed or meta.db_table == "django_content_type":
-            continue
-        if not migrated_into(model, connection):
-            continue
-        tables.append(meta.db_table)
-    return sorted(set(tables))
-
-
 def plan_and_diff(
     manifest: dict[str, Any],
     allow_loss: list[str],
@@ -310,7 +296,6 @@ def sample_rows(namespace: dict[str, Any], label: str) -> list[dict[str, Any]] |
 
 def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     """Run the load that ``restore.py`` describes (its ``LOAD`` list) into the target."""
-    from django.core.management import call_command
     from django.db import transaction
 
     directory = namespace["SNAPSHOT_DIR"]
@@ -338,20 +323,18 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     values.use_database(target.alias)
 
     target.check_server()
-    created = not target.exists()
+    if options.prepared:
+        _require_prepared(target, manifest, options.flush)
+    created = not options.prepared and not target.exists()
     if created:
         target.create()
     report.created_database = created
     try:
         connection = target.connection
-        if not created:
+        if not created and not options.prepared:
             _refuse_occupied(target, manifest, options.flush, report)
-        # Apps without migrations (Lino's plugins) get their tables from --run-syncdb,
-        # after the migrated apps (their tables point at content types, users ...).
-        call_command("migrate", database=target.alias, interactive=False, verbosity=0)
-        call_command(
-            "migrate", database=target.alias, interactive=False, verbosity=0, run_syncdb=True
-        )
+        if not options.prepared:  # a prepared database was migrated before the window
+            migrate_schema(target.alias)
         swapped: dict[str, Any] = {}
         try:
             with transaction.atomic(using=target.alias):
@@ -362,13 +345,13 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                     # A flush replaces everything; otherwise only what migrate put into
                     # the tables this snapshot fills (permissions, a default site ...).
                     cleared = (
-                        _current_tables(connection)
+                        current_tables(connection)
                         if report.flushed
                         else _loaded_tables(namespace, plan)
                     )
                     # Before any row changes: PostgreSQL refuses DDL on a table with
                     # pending (deferred) trigger events.
-                    rebuild = target.suspend_indexes_and_foreign_keys(_current_tables(connection))
+                    rebuild = target.suspend_indexes_and_foreign_keys(current_tables(connection))
                     target.delete_rows(cleared)
                     kept = keep_ids(
                         target, manifest.get("content_types"), model_renames(plan.steps)
@@ -444,13 +427,24 @@ def _default_lost_path() -> str:
     return os.path.join(os.getcwd(), f"datamig-lost-values-{stamp}.jsonl")
 
 
+def _require_prepared(target: SiteDatabase, manifest: dict[str, Any], flush: bool) -> None:
+    """--prepared: the target must be exactly what ``datamig database --create --migrate``
+    made with this code; checked before anything is written."""
+    if flush:
+        raise UsageError("--prepared and --flush exclude each other: a prepared database is empty")
+    problems = prepared_problems(target, [entry["table"] for entry in manifest["models"]])
+    if problems:
+        raise NotPrepared(
+            f"{target.describe()} is not a database prepared by this code: "
+            + "; ".join(problems)
+            + " (datamig database --create --migrate prepares a new one); nothing was written"
+        )
+
+
 def _refuse_occupied(
     target: SiteDatabase, manifest: dict[str, Any], flush: bool, report: RestoreReport
 ) -> None:
-    tables = set(_current_tables(target.connection)) | {
-        entry["table"] for entry in manifest["models"]
-    }
-    occupied = [t for t in target.tables_with_rows(tables) if t not in MIGRATE_SEEDED_TABLES]
+    occupied = occupied_tables(target, [entry["table"] for entry in manifest["models"]])
     if occupied and not flush:
         shown = ", ".join(occupied[:5]) + (" ..." if len(occupied) > 5 else "")
         raise TargetNotEmpty(

@@ -98,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
         "database, for restore --prepared); refuses a database with tables unless it is "
         "exactly a prepared one",
     )
+    database.add_argument(
+        "--prepared",
+        action="store_true",
+        help="also say whether the database is exactly prepared by the current code "
+        "(prepared, has_tables, problems); changes nothing",
+    )
     database_action = database.add_mutually_exclusive_group()
     database_action.add_argument(
         "--create", action="store_true", help="create the database when it does not exist"
@@ -365,6 +371,8 @@ def _database(args: argparse.Namespace) -> int:
         return _drop_database(args)
     if args.migrate and not args.create:
         raise UsageError("--migrate needs --create: it prepares a new database")
+    if args.prepared and args.create:
+        raise UsageError("--prepared only asks; --create --migrate prepares")
     options = options_from(args, None)
     setup_django(options)
     database = SiteDatabase(options.database)
@@ -388,6 +396,8 @@ def _database(args: argparse.Namespace) -> int:
     }
     if migrated is not None:
         result.update(migrated=migrated, prepared=True)
+    elif args.prepared:
+        result.update(_prepared_state(database, exists))
 
     def show() -> None:
         state = "created" if result["created"] else ("exists" if exists else "does not exist")
@@ -396,6 +406,14 @@ def _database(args: argparse.Namespace) -> int:
         print(f"{database.describe()}: {state}, {result['size_bytes']:,} bytes")
 
     return succeed(result, args.json, show)
+
+
+def _prepared_state(database: Any, exists: bool) -> dict[str, Any]:
+    from .runtime.schema import prepared_problems
+
+    has_tables = exists and bool(database.existing_tables())
+    problems = prepared_problems(database) if has_tables else ["it has no tables"]
+    return {"prepared": not problems, "has_tables": has_tables, "problems": problems}
 
 
 def _prepare(database: Any, created: bool) -> bool:

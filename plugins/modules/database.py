@@ -15,6 +15,13 @@ description:
   - With O(state=present), creates an empty database when it does not exist (UTF-8; the
     settings' charset on MariaDB/MySQL), as a new site needs before its first C(migrate).
     An existing database is left as it is.
+  - With O(state=prepared), creates the database O(database_name) names and migrates it
+    with the code of O(python) (C(datamig database --create --migrate)): what an upgrade does
+    before its maintenance window, so that the restore (M(datamig.site.restore) with
+    O(datamig.site.restore#module:prepared=true)) only moves rows. A database that is
+    already exactly prepared (migrated to the code's migrations, no rows but those
+    C(migrate) writes) is left alone (C(changed=false)); one with other tables or data is
+    refused and nothing is changed.
   - With O(state=absent), drops the database O(database_name) names (C(datamig database
     --drop)) - an old database an earlier upgrade left. The live database, the one the
     settings name from the site's environment, is refused with an error and nothing is
@@ -23,10 +30,11 @@ version_added: 0.1.0
 options:
   state:
     description:
-      - V(query) reports; V(present) creates the database if it is missing; V(absent)
-        drops O(database_name) (never the live database).
+      - V(query) reports; V(present) creates the database if it is missing; V(prepared)
+        creates and migrates O(database_name) (a new, empty database for a restore);
+        V(absent) drops O(database_name) (never the live database).
     type: str
-    choices: [query, present, absent]
+    choices: [query, present, prepared, absent]
     default: query
 extends_documentation_fragment:
   - datamig.site.datamig
@@ -35,7 +43,8 @@ attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: Reports whether O(state=present) would create the database (O(state=absent) drop it), and changes nothing.
+    details: Reports whether O(state=present) would create the database (O(state=prepared)
+      create or migrate it, O(state=absent) drop it), and changes nothing.
 seealso:
   - module: datamig.site.restore
 author:
@@ -59,6 +68,14 @@ EXAMPLES = r"""
     pythonpath: [/srv/mysite/current]
     database_name: mysite_1_20261101T090000Z
     state: absent
+
+- name: Create and migrate the new database of an upgrade, before its maintenance window
+  datamig.site.database:
+    python: /srv/mysite/releases/2-20261124T140312Z/venv/bin/python
+    settings: mysite.settings
+    pythonpath: [/srv/mysite/releases/2-20261124T140312Z]
+    database_name: mysite_2_20261124t140312z
+    state: prepared
 
 - name: Create the database of a new site
   datamig.site.database:
@@ -95,6 +112,16 @@ created:
   returned: success
   type: bool
   sample: false
+migrated:
+  description: Whether the task migrated the database (in check mode, whether it would).
+  returned: when O(state=prepared)
+  type: bool
+  sample: true
+prepared:
+  description: Whether the database is (after the task; in check mode, before it) exactly prepared by the code.
+  returned: when O(state=prepared)
+  type: bool
+  sample: true
 size_bytes:
   description:
     - What the database takes on its server (PostgreSQL C(pg_database_size), the tables'
@@ -131,17 +158,48 @@ def drop(module, cli):
     module.exit_json(changed=result["dropped"], exists=False, **result)
 
 
+def prepare(module, cli):
+    """state=prepared: the engine creates and migrates the database, or finds it prepared."""
+    found = cli.result(cli.run("database", *cli.django_args(), "--prepared"), drop=("ok",))
+    if found["prepared"]:
+        found.update(created=False, migrated=False)
+        module.exit_json(changed=False, **found)
+    if found["has_tables"]:  # what the engine refuses: nothing is changed
+        module.fail_json(
+            msg=f"{found['vendor']} database {found['name']!r} has tables and is not a database "
+            f"prepared by this code: {'; '.join(found['problems'])}; nothing was changed "
+            "(name a new database)",
+            kind="target_not_empty",
+            **found,
+        )
+    if module.check_mode:
+        found.update(created=not found["exists"], exists=True, migrated=True)
+        module.exit_json(changed=True, **found)
+    result = cli.result(
+        cli.run("database", *cli.django_args(), "--create", "--migrate"), drop=("ok",)
+    )
+    result["changed"] = bool(result["created"] or result["migrated"])
+    module.exit_json(**result)
+
+
 def main():
     spec = django_argument_spec()
-    spec.update(state=dict(type="str", choices=["query", "present", "absent"], default="query"))
+    spec.update(
+        state=dict(type="str", choices=["query", "present", "prepared", "absent"], default="query")
+    )
     module = AnsibleModule(
         argument_spec=spec,
-        required_if=[("state", "absent", ["database_name"])],
+        required_if=[
+            ("state", "absent", ["database_name"]),
+            ("state", "prepared", ["database_name"]),
+        ],
         supports_check_mode=True,
     )
     cli = DatamigCLI(module)
     if module.params["state"] == "absent":
         drop(module, cli)
+    if module.params["state"] == "prepared":
+        prepare(module, cli)
 
     result = cli.result(cli.run("database", *cli.django_args()), drop=("ok",))
     if module.params["state"] == "present" and not result["exists"]:

@@ -29,6 +29,15 @@ options:
       - Replace the rows of a target database that holds data.
     type: bool
     default: false
+  prepared:
+    description:
+      - The target O(database_name) was prepared before (M(datamig.site.database) with
+        O(datamig.site.database#module:state=prepared)); the restore checks that it is
+        migrated exactly to the code's migrations and holds no rows but those C(migrate)
+        writes (else it fails, kind C(not_prepared), and writes nothing), then only loads
+        rows - no C(migrate). Excludes O(flush).
+    type: bool
+    default: false
   allow_loss:
     description:
       - Losses to accept, as C(app.Model.field) (a removed field's values) or C(app.Model)
@@ -237,6 +246,8 @@ def restore(cli, src, params):
     args += cli.set_args(params["set_values"])
     if params["flush"]:
         args.append("--flush")
+    if params["prepared"]:
+        args.append("--prepared")
     args += ["--lost-values", cli.path(params["lost_values"]) or default_lost_values(src)]
     slot = HeavySlot(
         params["heavy_slots_dir"],
@@ -259,12 +270,17 @@ def main():
     argument_spec.update(
         src=dict(type="path", required=True),
         flush=dict(type="bool", default=False),
+        prepared=dict(type="bool", default=False),
         allow_loss=dict(type="list", elements="str", default=[]),
         set_values=dict(type="dict", default={}),
         lost_values=dict(type="path"),
     )
     argument_spec.update(heavy_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[("flush", "prepared")],
+        supports_check_mode=True,
+    )
     cli = DatamigCLI(module)
     src = cli.path(module.params["src"])
 

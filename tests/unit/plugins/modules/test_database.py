@@ -78,3 +78,36 @@ def test_absent_drops_an_old_database_never_the_live_one(source: Database, vendo
     finally:
         live.drop()
         old.drop()
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql", "mysql"])
+def test_prepared_creates_and_migrates_once_and_refuses_a_database_with_data(
+    source: Database, vendor, tmp_path
+):
+    target = new_database(vendor, tmp_path, "prepared")
+    args = site_args(target, state="prepared", database_name=target.name)
+    try:
+        checked = run_module(database, args, check_mode=True)
+        assert (checked["changed"], checked["created"], checked["migrated"]) == (True, True, True)
+        assert not target.exists()  # check mode created nothing
+
+        made = run_module(database, args)
+        assert not made.failed, made
+        assert (made["changed"], made["created"], made["migrated"]) == (True, True, True), made
+        assert made["prepared"] is True and target.exists()
+
+        for check_mode in (True, False):  # already prepared: nothing to do
+            again = run_module(database, args, check_mode=check_mode)
+            assert (again["changed"], again["prepared"], again["migrated"]) == (False, True, False)
+
+        # the live database (tables and rows): refused in check mode too, nothing changed
+        before = Path(source.name).read_bytes()
+        for check_mode in (True, False):
+            live = run_module(
+                database, site_args(source, state="prepared", database_name=source.name), check_mode
+            )
+            assert live.failed and live["kind"] == "target_not_empty", live
+            assert "holds data" in live["msg"]
+        assert Path(source.name).read_bytes() == before
+    finally:
+        target.drop()

@@ -185,3 +185,28 @@ def test_set_values_give_a_new_required_field_its_value(tmp_path: Path):
         "by_model": 0,
         "empty_text": 0,
     }
+
+
+def test_prepared_restores_rows_into_a_prepared_database_and_refuses_another(
+    source: Database, source_snapshot: Path, tmp_path: Path
+):
+    from ansible_collections.datamig.site.plugins.modules import database
+
+    target = tmp_path / "prepared.sqlite3"
+    args = site_args(source, src=str(source_snapshot), database_name=str(target), prepared=True)
+    missing = run_module(restore, args)
+    assert missing.failed and missing["kind"] == "not_prepared", missing
+    assert "does not exist" in missing["msg"] and not target.exists()
+
+    prepared = run_module(database, site_args(source, state="prepared", database_name=str(target)))
+    assert prepared["migrated"] and not prepared.failed, prepared
+    result = run_module(restore, args)
+    assert not result.failed, result
+    assert result["created_database"] is False and result["flushed"] is False
+    after = run_module(checksum, site_args(source, database_name=str(target)))
+    assert after["tables"] == run_module(checksum, site_args(source))["tables"]
+
+    refused = run_module(restore, args)  # it holds the rows now: not a prepared database
+    assert refused.failed and refused["kind"] == "not_prepared" and "holds data" in refused["msg"]
+    both = run_module(restore, {**args, "flush": True})
+    assert both.failed and "mutually exclusive" in both["msg"], both

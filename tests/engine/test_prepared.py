@@ -128,3 +128,37 @@ def test_restore_prepared_refuses_other_migrations_and_data(databases, sqlite_so
     assert checksums(filled) == before == checksums(source)
     error = json_error(restore(snap, filled, "--prepared", "--flush", check=False))
     assert error["kind"] == "usage" and checksums(filled) == before
+
+
+BROKEN_MIGRATION = """
+import importlib
+
+from django.db import migrations
+
+_real = importlib.import_module("exact.migrations.0001_initial")
+
+
+def _fail(apps, schema_editor):
+    raise RuntimeError("broken migration")
+
+
+class Migration(_real.Migration):
+    operations = [*_real.Migration.operations, migrations.RunPython(_fail)]
+"""
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_a_failed_migrate_drops_the_database_it_created(databases, tmp_path, vendor):
+    """The code's migration fails halfway (other apps' tables made): nothing is left."""
+    (tmp_path / "brokenmig").mkdir()
+    (tmp_path / "brokenmig" / "__init__.py").write_text("")
+    (tmp_path / "brokenmig" / "0001_initial.py").write_text(BROKEN_MIGRATION)
+    (tmp_path / "brokensite.py").write_text(
+        "from testsite.settings import *  # noqa: F403\nMIGRATION_MODULES = {'exact': 'brokenmig'}\n"
+    )
+    db = databases(vendor, "broken")
+    args = ["--settings", "brokensite", "--pythonpath", str(tmp_path), *site_args()[2:]]
+    result = datamig("database", *args, "--json", "--create", "--migrate", db=db, check=False)
+    error = json_error(result)
+    assert "broken migration" in error["error"], error
+    assert not db.exists()

@@ -16,7 +16,7 @@ description:
     settings' charset on MariaDB/MySQL), as a new site needs before its first C(migrate).
     An existing database is left as it is.
   - With O(state=prepared), creates the database O(database_name) names and migrates it
-    with the code of O(python) (C(datamig database --create --migrate)): what an upgrade does
+    with the code of O(python) (C(datamig database --create --migrate)), as an upgrade does
     before its maintenance window, so that the restore (M(datamig.site.restore) with
     O(datamig.site.restore#module:prepared=true)) only moves rows. A database that is
     already exactly prepared (migrated to the code's migrations, no rows but those

@@ -81,10 +81,13 @@ class SiteDatabase:
     def create(self) -> None:
         quoted = self.connection.ops.quote_name(self.name)
         if self.vendor == "sqlite":
-            # made here, exclusively and 0600 (a database holds every user's data, like the
+            # a new file is made here, 0600 (a database holds every user's data, like the
             # snapshot): connecting would create it with the umask's mode (0644)
             if str(self.name) != ":memory:":
-                os.close(os.open(str(self.name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                try:
+                    os.close(os.open(str(self.name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                except FileExistsError:  # an empty file already there (a site's own
+                    pass  # database, recovered into): used as it is, mode and owner kept
             return
         if self.vendor == "postgresql":
             sql = f"CREATE DATABASE {quoted} ENCODING 'UTF8' TEMPLATE template0"

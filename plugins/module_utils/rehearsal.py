@@ -38,10 +38,15 @@ def fixed_parts(reports):
     return parts
 
 
-def estimate(steps, reports, batch_size, default_fixed):
+def estimate(steps, reports, batch_size, default_fixed, engine_seconds=None):
     """The rehearsal's estimate: steps are this run's step times, reports the site's
-    earlier reports newest first."""
+    earlier reports newest first. engine_seconds ({step: seconds}, from the engine's own
+    results) replace a step's time where given: the rehearsal runs its steps as Ansible
+    tasks, whose overhead the real window (one program on the node) does not have."""
     measured = data_seconds(steps)
+    for step, seconds in (engine_seconds or {}).items():
+        if step in measured and seconds:
+            measured[step] = float(seconds)
     parts = fixed_parts(reports)
     same_batch = [p for p in parts if p["batch"] == batch_size]
     base = same_batch[0] if same_batch else min(parts, key=lambda p: p["fixed"], default=None)

@@ -96,8 +96,9 @@ options:
   rehearsal:
     description:
       - For a rehearsal - C(default_fixed) (seconds of the fixed part when no earlier
-        upgrade measured it) and anything else to keep in the report's C(rehearsal)
-        (the schema diff, the side database kept).
+        upgrade measured it), C(engine_seconds) (the engine's own seconds of the snapshot and
+        the restore, which replace those steps' task times in the estimate) and anything else
+        to keep in the report's C(rehearsal) (the schema diff, the side database kept).
     type: dict
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -255,10 +256,14 @@ def main():
         if params["rehearsal"] is not None:
             extra = dict(params["rehearsal"])
             default_fixed = float(extra.pop("default_fixed", 30))
+            engine_seconds = extra.pop("engine_seconds", None)
             steps = report.step_times(run_records)
             reports = earlier_reports(os.path.dirname(params["dest"]), params["dest"], module.warn)
             run["rehearsal"] = dict(
-                extra, **rehearsal.estimate(steps, reports, params["batch_size"], default_fixed)
+                extra,
+                **rehearsal.estimate(
+                    steps, reports, params["batch_size"], default_fixed, engine_seconds
+                ),
             )
         built = report.build(run, run_records, time.time())
         before = site_state.state(

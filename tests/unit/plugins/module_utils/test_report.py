@@ -208,3 +208,17 @@ def test_of_two_runs_of_the_same_batch_the_newest():
     reports = [earlier("new", "upgraded", 9, 4, 1), earlier("old", "upgraded", 20, 4, 1)]
     result = rehearsal.estimate({}, reports, batch_size=1, default_fixed=30)
     assert result["fixed_seconds"] == 5.0 and "run new" in result["fixed_from"]
+
+
+def test_the_engine_s_own_seconds_replace_the_rehearsal_s_task_times():
+    reports = [earlier("b", "upgraded", 9, 4, 1)]
+    result = rehearsal.estimate(
+        report.step_times(WINDOW),
+        reports,
+        batch_size=1,
+        default_fixed=30,
+        engine_seconds={"snapshot": "0.5", "restore": 1.5, "verify": 0, "switch": 9},
+    )
+    # snapshot and restore from the engine; verify (0: not given) and others as measured
+    assert result["measured_seconds"] == {"snapshot": 0.5, "restore": 1.5, "verify": 1.0}
+    assert result["downtime_estimate_seconds"] == 8.0

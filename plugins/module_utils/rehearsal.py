@@ -45,7 +45,7 @@ def estimate(steps, reports, batch_size, default_fixed, engine_seconds=None):
     tasks, whose overhead the real window (one program on the node) does not have."""
     measured = data_seconds(steps)
     for step, seconds in (engine_seconds or {}).items():
-        if step in measured and seconds:
+        if step in measured and float(seconds or 0) > 0:  # "0": the engine gave no time
             measured[step] = float(seconds)
     parts = fixed_parts(reports)
     same_batch = [p for p in parts if p["batch"] == batch_size]

@@ -217,8 +217,8 @@ def test_the_engine_s_own_seconds_replace_the_rehearsal_s_task_times():
         reports,
         batch_size=1,
         default_fixed=30,
-        engine_seconds={"snapshot": "0.5", "restore": 1.5, "verify": 0, "switch": 9},
+        engine_seconds={"snapshot": "0.5", "restore": 1.5, "verify": "0", "switch": 9},
     )
-    # snapshot and restore from the engine; verify (0: not given) and others as measured
+    # snapshot and restore from the engine; verify ("0": not given) and others as measured
     assert result["measured_seconds"] == {"snapshot": 0.5, "restore": 1.5, "verify": 1.0}
     assert result["downtime_estimate_seconds"] == 8.0

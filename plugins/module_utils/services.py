@@ -14,7 +14,6 @@ callable, the HTTP check through ``get(url, timeout) -> (status, body)``: the un
 give fakes.
 """
 
-import datetime
 import json
 import os
 import tempfile
@@ -22,6 +21,7 @@ import time
 import urllib.error
 
 from ansible.module_utils.urls import open_url
+from ansible_collections.datamig.site.plugins.module_utils import journal
 
 SUPERVISOR_VERB = {"started": "start", "restarted": "restart", "stopped": "stop"}
 TRANSIENT = ("STARTING", "BACKOFF", "STOPPING")
@@ -29,10 +29,6 @@ TRANSIENT = ("STARTING", "BACKOFF", "STOPPING")
 
 class ServiceError(Exception):
     """A service did not reach the wanted state; the message says why."""
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def fsync_directory(directory):
@@ -63,7 +59,7 @@ def write_atomically(path, data, mode=0o644):
 
 def maintenance_on(flag, reason, run_id):
     """The maintenance flag on (nginx serves the maintenance page while it exists)."""
-    content = {"reason": reason, "since": utc_now(), "run_id": run_id}
+    content = {"reason": reason, "since": journal.utc_now(), "run_id": run_id}
     try:
         with open(flag, encoding="utf-8") as handle:
             existing = json.load(handle)

@@ -19,7 +19,6 @@ health check through ``get`` (url, timeout): the unit tests give fakes.
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import time
@@ -29,6 +28,7 @@ from ansible_collections.datamig.site.plugins.module_utils import (
     outcomes,
     report,
     services,
+    site_env,
     site_state,
     window_plan,
 )
@@ -91,7 +91,7 @@ def new_db_name(vendor, db_dir, site, release, given=""):
 def set_env_line(text, var, value):
     """site.env with var set to value, as the switch role's lineinfile writes it: the last
     line that sets var (``export`` or not) replaced, else one appended."""
-    line = f"{var}={shlex.quote(value)}"
+    line = f"{var}={site_env.quote(value)}"
     lines = text.splitlines()
     pattern = re.compile(rf"^(export\s+)?{re.escape(var)}=")
     matches = [i for i, old in enumerate(lines) if pattern.match(old)]

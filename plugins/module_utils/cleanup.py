@@ -9,7 +9,9 @@ release and the rollback target, whatever their age. A database stays when it be
 a release that stays (the reports say which database each run put with which release) or
 is the live one or the rollback target's; the other databases the reports name go. The
 snapshots of the newest ``keep`` runs stay, and those of the runs whose release stays; the
-older ones go. A release's virtualenv is inside its folder and goes with it.
+older ones go. A release's virtualenv is inside its folder and goes with it. The new
+databases of cut-off runs that a recovery rolled back (no report names them; the journal's
+finish records do, ``failed_db_name``) go too, unless live or the rollback target's.
 """
 
 
@@ -17,13 +19,25 @@ def _ordered_runs(reports):
     return sorted(reports, key=lambda r: (r.get("_mtime", 0.0), r.get("run_id") or ""))
 
 
-def plan(releases, reports, protected, keep):
+def abandoned_databases(records):
+    """The new databases of cut-off runs rolled back by a recovery (journal finish records)."""
+    found = []
+    for record in records:
+        if record.get("step") == "finish":
+            name = (record.get("data") or {}).get("failed_db_name")
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
+def plan(releases, reports, protected, keep, abandoned=()):
     """What to remove.
 
     releases: [(path, mtime)] of the folders under releases/; reports: the site's reports
     (with ``_mtime``, their file's time); protected: live states (``{release, db_name}``:
-    the live one, the rollback target) that never go; keep: how many releases stay (>= 1).
-    Returns {releases, databases, snapshots}, each a sorted list."""
+    the live one, the rollback target) that never go; keep: how many releases stay (>= 1);
+    abandoned: databases of cut-off runs (:func:`abandoned_databases`), which go unless
+    protected. Returns {releases, databases, snapshots}, each a sorted list."""
     keep = max(int(keep), 1)
     protected = [p for p in protected if p]
     ordered = [item[0] for item in sorted(releases, key=lambda item: (item[1], item[0]))]
@@ -42,6 +56,9 @@ def plan(releases, reports, protected, keep):
     named = {database_of[r] for r in database_of} | {
         r.get("database_to") for r in runs if r.get("database_to")
     }
+    protected_databases = {p["db_name"] for p in protected if p.get("db_name")}
+    named |= set(abandoned)
+    kept_databases -= set(abandoned) - protected_databases
     kept_snapshots = {r.get("snapshot") for r in runs[-keep:]}
     kept_snapshots |= {r.get("snapshot") for r in runs if r.get("release_to") in kept}
     snapshots = {r.get("snapshot") for r in runs if r.get("snapshot")} - kept_snapshots

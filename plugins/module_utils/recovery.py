@@ -15,7 +15,9 @@ guesses:
 - finish: its new release had answered the health check, or maintenance was already off;
 - rolled back: its rollback was done (nothing to redo, only the end to record);
 - rollback: it had passed preflight - back to the release and database its preflight
-  recorded (until the switch, the old release and its untouched database are still live);
+  recorded (until the switch, the old release and its untouched database are still live;
+  a run cut off before maintenance, in its release or prepare step, changed nothing live
+  either); ``failed_db_name`` names the new database it had prepared, if any;
   or it was a rollback (playbooks/rollback.yml) - its switch back again;
 - unchanged: it had not passed preflight - nothing had changed.
 """
@@ -122,7 +124,8 @@ def decide(summary, lock, run_id, controller, running_pids, window_running=False
     )
     new = site_state.state(
         _data(records, "release", "done").get("new_release"),
-        _data(records, "restore", "done").get("new_db_name"),
+        _data(records, "restore", "done").get("new_db_name")
+        or _data(records, "prepare", "done").get("new_db_name"),
         pre.get("target_version"),
     )
     first = records[0] if records else {}
@@ -147,6 +150,8 @@ def decide(summary, lock, run_id, controller, running_pids, window_running=False
         outcome=OUTCOME[action],
         finish_status=outcomes.finish_status(OUTCOME[action]),
         rollback_to=live if action == ROLLBACK else None,
+        # the cut-off run's new database when it is not the one that stays live
+        failed_db_name=(new or {}).get("db_name", "") if action in (ROLLBACK, ROLLED_BACK) else "",
         before=before,
         live=live,
         last_step=summary.get("last_step"),

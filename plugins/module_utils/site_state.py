@@ -90,7 +90,7 @@ def transition(run):
     if data.get("outcome") in outcomes.SWITCHED:
         after = state(
             _data(run, "release").get("new_release"),
-            _data(run, "restore").get("new_db_name"),
+            _data(run, "restore").get("new_db_name") or _data(run, "prepare").get("new_db_name"),
             pre.get("target_version"),
         )
         return before, after

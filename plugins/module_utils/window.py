@@ -25,6 +25,7 @@ import time
 
 from ansible_collections.datamig.site.plugins.module_utils import (
     journal,
+    new_database,
     outcomes,
     report,
     services,
@@ -77,15 +78,16 @@ def run_command(argv, timeout, env=None, cwd=None):
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
-def new_db_name(vendor, db_dir, site, release, given=""):
-    """The new database's name, as the restore role names it: a file beside the live one
-    for SQLite; ``<site>_<release>`` (lower case, [a-z0-9_], within 63 characters) else."""
-    if given:
-        return given
-    base = os.path.basename(release.rstrip("/"))
-    if vendor == "sqlite":
-        return f"{db_dir}/{site}-{base}.sqlite3"
-    return re.sub("[^a-z0-9_]", "_", f"{site[:30]}_{base[-32:]}".lower())
+def new_db_name_of(params):
+    """The new database: the operator's name, or the one the prepare step named after the
+    new release (module_utils/new_database.py; the role passes it as ``new_db_name``)."""
+    return new_database.new_db_name(
+        params["db_vendor"],
+        params["site"],
+        params["new_release"],
+        params["db_dir"],
+        params.get("new_db_name") or "",
+    )
 
 
 def set_env_line(text, var, value):
@@ -116,13 +118,7 @@ class Window:
         self.restore_result = {}
         self.snapshot_dir = ""
         self.env_before = self.env_written = None  # site.env before and after the switch
-        self.db_name = new_db_name(
-            params["db_vendor"],
-            params["db_dir"],
-            params["site"],
-            params["new_release"],
-            params.get("new_db_name") or "",
-        )
+        self.db_name = new_db_name_of(params)
         secret = {str(k): str(v) for k, v in (params.get("secret_env") or {}).items()}
         self.secrets = sorted({v for v in secret.values() if v}, key=len, reverse=True)
         self.env = dict(os.environ)
@@ -389,7 +385,10 @@ class Window:
             release=old,
             db_name=old_db,
             failed_release=self.p["new_release"],
-            failed_db_name=self.db_name if "restore" in self.steps else "",
+            # a prepared database exists from before the window; else only once restored into
+            failed_db_name=self.db_name
+            if self.p.get("prepared") or "restore" in self.steps
+            else "",
         )
 
     def execute(self):
@@ -490,13 +489,7 @@ def release_lock(path, owner):
 
 def plan(params):
     """Check mode: what the window would do, in order (nothing is changed)."""
-    name = new_db_name(
-        params["db_vendor"],
-        params["db_dir"],
-        params["site"],
-        params["new_release"],
-        params.get("new_db_name") or "",
-    )
+    name = new_db_name_of(params)
     return [
         f"maintenance on ({params['maintenance_flag']}), {params['program']} stopped",
         f"snapshot of {params['old_db_name']} with {params['old_release']} into "

@@ -14,7 +14,8 @@ description:
     M(datamig.site.site_info)), whatever their age. The other release folders go, their
     virtualenvs with them.
   - The databases the site's reports name go unless they belong to a release that stays or
-    are the live one or the rollback target's; SQLite files (under the site root only) are
+    are the live one or the rollback target's; so do the new databases of cut-off runs that
+    a recovery rolled back (named by the journal's finish records). SQLite files (under the site root only) are
     removed here, server databases are returned in RV(drop_databases) for
     M(datamig.site.database) with O(datamig.site.database#module:state=absent) (which
     refuses the live database).
@@ -149,9 +150,8 @@ def main():
     root = params["root"]
     try:
         paths = site_state.layout(root)
-        info = site_state.read(
-            root, params["db_name_var"], [], read_records(paths["journal_path"], module.warn)
-        )
+        records = read_records(paths["journal_path"], module.warn)
+        info = site_state.read(root, params["db_name_var"], [], records)
         if not info["live_release"]:
             module.fail_json(
                 msg=f"site {root}: no live release (current is missing); nothing removed"
@@ -171,6 +171,7 @@ def main():
             read_reports(paths["reports_dir"], module.warn),
             [live, info["rollback_target"]],
             params["keep"],
+            cleanup.abandoned_databases(records),
         )
         files = params["db_vendor"] == "sqlite"
         removed = {

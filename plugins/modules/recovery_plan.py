@@ -118,6 +118,13 @@ waited_seconds:
   description: How long the module waited for a window still running on the node.
   returned: always
   type: float
+failed_db_name:
+  description:
+    - The new database the cut-off run had prepared (its C(prepare) or C(restore) record),
+      when the recovery rolls back; empty otherwise. It is recorded in the finish record for
+      the cleanup of a later successful run.
+  returned: when RV(action) is not V(nothing) or V(refuse)
+  type: str
 """
 
 import json  # noqa: E402

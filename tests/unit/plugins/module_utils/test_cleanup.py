@@ -75,3 +75,18 @@ def test_a_protected_database_stays_even_when_an_old_run_named_it():
     result = cleanup.plan(releases(1, 2, 3, 4, 5), [run(n) for n in (2, 3, 4, 5)], protected, 1)
     assert f"{R}2" in result["releases"]
     assert "db2" not in result["databases"] and "db1" in result["databases"]
+
+
+def test_the_prepared_database_of_a_recovered_cut_off_run_goes_never_a_protected_one():
+    records = [
+        {"run_id": "r3", "step": "prepare", "status": "done", "data": {"new_db_name": "db3"}},
+        {"run_id": "r3", "step": "finish", "status": "failed", "data": {"failed_db_name": "db3"}},
+        {"run_id": "r4", "step": "finish", "status": "done", "data": {"failed_db_name": ""}},
+        {"run_id": "r5", "step": "finish", "status": "failed", "data": {"failed_db_name": "db2"}},
+    ]
+    abandoned = cleanup.abandoned_databases(records)
+    assert abandoned == ["db3", "db2"]
+    # no report names db3 (its run was cut off); it goes although keep=3 keeps every release
+    planned = cleanup.plan(releases(1, 2), [run(2)], [live(2), live(1)], 3, abandoned)
+    assert planned["databases"] == ["db3"]
+    assert cleanup.plan(releases(1, 2), [run(2)], [live(2), live(1)], 3)["databases"] == []

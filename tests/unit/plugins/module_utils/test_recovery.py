@@ -26,6 +26,7 @@ def until(*steps, last_status="started"):
     records = [start(), rec("preflight", **OLD)]
     names = [
         "release",
+        "prepare",
         "maintenance_on",
         "snapshot",
         "restore",
@@ -34,7 +35,11 @@ def until(*steps, last_status="started"):
         "health",
         "maintenance_off",
     ]
-    data = {"release": {"new_release": "/s/releases/2"}, "restore": {"new_db_name": "s2"}}
+    data = {
+        "release": {"new_release": "/s/releases/2"},
+        "prepare": {"new_db_name": "s2"},
+        "restore": {"new_db_name": "s2"},
+    }
     for name in names[: names.index(steps[-1]) + 1] if steps else []:
         status = last_status if name == steps[-1] else "done"
         records.append(rec(name, "started"))
@@ -73,7 +78,7 @@ def test_cut_off_before_preflight_was_done_changed_nothing():
 
 
 @pytest.mark.parametrize(
-    "step", ["release", "maintenance_on", "snapshot", "restore", "verify", "switch"]
+    "step", ["release", "prepare", "maintenance_on", "snapshot", "restore", "verify", "switch"]
 )
 @pytest.mark.parametrize("status", ["started", "done"])
 def test_cut_off_before_the_health_check_passed_rolls_back(step, status):
@@ -191,3 +196,36 @@ def test_a_run_its_window_finished_is_reported_not_redone():
     assert recovery.window_pid(summary) is None
     plan = recovery.decide(summary, {}, "r2", "ctl", set())
     assert (plan["action"], plan["previous_outcome"]) == (recovery.NOTHING, "upgraded")
+
+
+@pytest.mark.parametrize(
+    ("step", "status", "failed_db"),
+    [
+        ("release", "done", ""),  # nothing prepared yet
+        ("prepare", "started", ""),  # not recorded before it is done (the engine drops a
+        # database whose migrate failed)
+        ("prepare", "done", "s2"),
+        ("maintenance_on", "started", "s2"),
+        ("restore", "failed", "s2"),
+    ],
+)
+def test_cut_off_after_prepare_rolls_back_and_names_the_prepared_database(step, status, failed_db):
+    result = plan(until(step, last_status=status))
+    assert result["action"] == recovery.ROLLBACK
+    assert result["rollback_to"]["db_name"] == "s1"  # the untouched old database
+    assert result["failed_db_name"] == failed_db
+
+
+def test_the_new_database_of_a_finished_run_comes_from_prepare_when_restore_lacks_it():
+    records = [start(), rec("preflight", **OLD), rec("release", new_release="/s/releases/2")]
+    records += [rec("prepare", new_db_name="s2"), rec("restore"), rec("health")]
+    result = plan(records)
+    assert result["action"] == recovery.FINISH
+    assert result["live"] == {"release": "/s/releases/2", "db_name": "s2", "version": "2"}
+    assert result["failed_db_name"] == ""  # it stays: it is live
+
+
+def test_a_rolled_back_run_names_the_database_it_had_prepared():
+    records = [*until("verify", last_status="failed"), rec("rollback", "started"), rec("rollback")]
+    result = plan(records)
+    assert result["action"] == recovery.ROLLED_BACK and result["failed_db_name"] == "s2"

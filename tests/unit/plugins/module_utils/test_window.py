@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.datamig.site.plugins.module_utils import journal  # isort: skip
 from ansible_collections.datamig.site.plugins.module_utils import window  # isort: skip
+from ansible_collections.datamig.site.plugins.module_utils import new_database  # isort: skip
 
 SITE_ENV = "SECRET='it'\"s $x=y'\nexport MYSITE_DB_NAME='/srv/s/shared/db/s.sqlite3'\nOTHER=1\n"
 MODELS = [{"model": "app.Person", "expected": 3, "read": 3, "restored": 3, "errors": 0}]
@@ -306,11 +307,37 @@ def test_set_env_line_as_lineinfile_does(text, expected):
     assert window.set_env_line(text, "DB", "/new db") == expected
 
 
-def test_new_db_name_as_the_restore_role_names_it():
-    assert window.new_db_name("sqlite", "/s/db", "s", "/s/releases/2-X/") == "/s/db/s-2-X.sqlite3"
-    name = window.new_db_name("postgresql", "/s/db", "My-Site", "/s/releases/2-20261202T1-Z")
-    assert name == "my_site_2_20261202t1_z"
-    assert window.new_db_name("postgresql", "/d", "s", "/r/2", given="other") == "other"
+def test_the_new_database_is_named_by_the_projects_one_rule(tmp_path):
+    node = Node(tmp_path)
+    # the prepare step's name (new_database.new_db_name), as the role passes it, wins
+    assert node.window(new_db_name="/elsewhere/x.sqlite3").db_name == "/elsewhere/x.sqlite3"
+    # none given (a window started by hand): the same rule the prepare step uses
+    rule = new_database.new_db_name("sqlite", "s", node.new, f"{tmp_path}/shared/db")
+    assert node.window().db_name == rule == f"{tmp_path}/shared/db/s-2.sqlite3"
+    server = node.window(db_vendor="postgresql", site="My-Site", new_release="/r/2-20261202T1-Z")
+    assert server.db_name == "my_site_2_20261202t1_z"
+
+
+def test_a_prepared_window_only_loads_rows_and_its_rollback_names_the_prepared_database(tmp_path):
+    node = Node(tmp_path)
+    win = node.window(prepared=True, new_db_name=f"{tmp_path}/shared/db/prepared.sqlite3")
+    assert win.execute()[0] == "upgraded"
+    restore = [c for c in node.calls if _restore(c)]
+    assert len(restore) == 1 and "--prepared" in restore[0]
+    assert restore[0][restore[0].index("--database-name") + 1].endswith("prepared.sqlite3")
+    # failing before the restore: the database made before the window is named for the cleanup
+    other = Node(tmp_path / "other")
+    other.fail = _snapshot
+    failed = other.window(prepared=True, new_db_name="s_2")
+    assert failed.execute()[:2] == ("rolled back", "snapshot")
+    done = [r for r in other.records() if (r["step"], r["status"]) == ("rollback", "done")]
+    assert done[0]["data"]["failed_db_name"] == "s_2"
+    # not prepared and failing before the restore: no new database exists to name
+    plain = Node(tmp_path / "plain")
+    plain.fail = _snapshot
+    assert plain.window().execute()[0] == "rolled back"
+    done = [r for r in plain.records() if (r["step"], r["status"]) == ("rollback", "done")]
+    assert done[0]["data"]["failed_db_name"] == ""
 
 
 def test_run_command_kills_the_group_past_its_timeout():

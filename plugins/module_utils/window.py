@@ -24,6 +24,7 @@ import subprocess
 import time
 
 from ansible_collections.datamig.site.plugins.module_utils import (
+    hooks,
     journal,
     new_database,
     outcomes,
@@ -119,6 +120,7 @@ class Window:
         self.snapshot_dir = ""
         self.env_before = self.env_written = None  # site.env before and after the switch
         self.db_name = new_db_name_of(params)
+        self.hooks = hooks.window_hooks(params.get("hooks"))
         secret = {str(k): str(v) for k, v in (params.get("secret_env") or {}).items()}
         self.secrets = sorted({v for v in secret.values() if v}, key=len, reverse=True)
         self.env = dict(os.environ)
@@ -169,6 +171,19 @@ class Window:
             tail = self.hide((err or out or "").strip())[-1500:]
             raise StepFailed(f"{what} failed (exit status {rc}): {tail}")
         return out
+
+    def run_hooks(self, when, step):
+        """The operator's commands at this hook point (hooks.window_hooks), in order."""
+        point = f"{when}_{step}"
+        env = dict(
+            self.env,
+            DATAMIG_HOOK=point,
+            DATAMIG_OLD_RELEASE=self.p["old_release"],
+            DATAMIG_NEW_RELEASE=self.p["new_release"],
+            DATAMIG_NEW_DB_NAME=self.db_name,
+        )
+        for argv in self.hooks.get(point, []):
+            self.run(argv, f"the hook {point} ({argv[0]})", env=env)
 
     def engine(self, python, command, args, env, cwd, heavy=None):
         """``python -m datamig command args --json`` -> its JSON object (errors raise)."""
@@ -400,7 +415,9 @@ class Window:
             self.journal(step, "started")
             try:
                 self.remaining()
+                self.run_hooks("before", step)
                 data = getattr(self, f"step_{step}")()
+                self.run_hooks("after", step)
             except Exception as exc:  # every failure of a step is the rollback's cue
                 failed_step, reason = step, self.hide(str(exc)) or type(exc).__name__
                 self.journal(step, "failed", reason=reason)
@@ -490,15 +507,17 @@ def release_lock(path, owner):
 def plan(params):
     """Check mode: what the window would do, in order (nothing is changed)."""
     name = new_db_name_of(params)
+    points = hooks.window_hooks(params.get("hooks"))  # a bad hook is refused here
     return [
         f"maintenance on ({params['maintenance_flag']}), {params['program']} stopped",
         f"snapshot of {params['old_db_name']} with {params['old_release']} into "
         f"{os.path.join(params['snapshots_dir'], params['run_id'])}",
-        f"restore into {name} with {params['new_release']}",
+        f"restore into {name} with {params['new_release']}"
+        + (" (prepared before the window: only rows move)" if params.get("prepared") else ""),
         "verify: rows, Django's checks" + (", smoke check" if params.get("smoke_command") else ""),
         f"switch: current -> {params['new_release']}, {params['db_name_var']}={name}",
         f"health: version {params['new_version']} at http://{params['app_bind']}{params['health_path']}",
         "maintenance off",
         f"on a failure or past {params['timeout']} s: back to {params['old_release']} "
         f"and {params['old_db_name']}",
-    ]
+    ] + [f"hook {point}: {len(argvs)} command(s)" for point, argvs in sorted(points.items())]

@@ -117,6 +117,18 @@ options:
     description: The new database was created and migrated before the window (restore C(--prepared)).
     type: bool
     default: false
+  hooks:
+    description:
+      - The operator's commands before and after the window's steps (C(datamig_window_hooks))
+        - C(before_<step>) or C(after_<step>) to a list of commands, each a list of arguments
+        or a string run by C(/bin/sh -c), for the steps V(maintenance_on), V(snapshot),
+        V(restore), V(verify), V(switch), V(health) and V(maintenance_off).
+      - They run on the node within the deadline, inside their step's journal record, with
+        C(DATAMIG_HOOK), C(DATAMIG_OLD_RELEASE), C(DATAMIG_NEW_RELEASE) and
+        C(DATAMIG_NEW_DB_NAME) in their environment; one that fails fails its step and the
+        window rolls back. A bad hook is refused before anything is changed.
+    type: dict
+    default: {}
   snapshot_python:
     description: Another interpreter for the snapshot (default the old release's).
     type: path
@@ -314,6 +326,7 @@ def argument_spec():
         new_version=dict(type="str", required=True),
         new_db_name=TEXT,
         prepared=dict(type="bool", default=False),
+        hooks=dict(type="dict", default={}),
         snapshot_python=dict(type="path"),
         plain_env=dict(type="dict", default={}),
         secret_env=dict(type="dict", default={}, no_log=True),
@@ -343,7 +356,10 @@ def main():
     params = module.params
     if params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds; nothing was changed")
-    plan = window_utils.plan(params)
+    try:
+        plan = window_utils.plan(params)
+    except ValueError as exc:  # a bad hook: refused before anything changes
+        module.fail_json(msg=f"{exc}; nothing was changed")
     if module.check_mode:
         module.exit_json(changed=True, plan=plan, new_db_name="", outcome=None)
     win = window_utils.Window(params)

@@ -38,6 +38,24 @@ TMPFS_MB = 400
 MIGRATORS = "demo_site/migrators.py"
 
 
+# An operator's hook task file: writes its name and a value to /tmp/hook-<name> on the node.
+_HOOK_TASK = """---
+- name: The operator's hook {name}
+  ansible.builtin.copy:
+    dest: /tmp/hook-{name}
+    content: "{name} {text}\\n"
+    mode: "0644"
+"""
+
+BROKEN_MIGRATION_FILE = "contacts/migrations/0003_version_3.py"
+BROKEN_MIGRATION = """def _broken(apps, schema_editor):  # the broken release: its migration fails
+    raise RuntimeError("broken migration")
+
+
+Migration.operations.append(migrations.RunPython(_broken))
+"""
+
+
 def _assert_ok(result) -> None:
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
@@ -87,9 +105,34 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
     assert get(host, "/") == (200, "datamig-demo version 1")
     expected = expected_checksums(host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path)
 
-    # 1. v1 -> v2, watched by users.
+    # 1. v1 -> v2, watched by users, with the operator's hooks: task files on the
+    # controller around the controller's steps, commands on the node inside the window.
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "before_release.yml").write_text(
+        _HOOK_TASK.format(name="before_release", text="{{ datamig_version }}")
+    )
+    (hooks / "after_window.yml").write_text(
+        _HOOK_TASK.format(name="after_window", text="{{ upgrade_window_outcome }}")
+    )
+    window_hooks = {
+        # runs before current changes: it sees the old release live, and the new database
+        "before_switch": [
+            f'echo "$DATAMIG_HOOK $(readlink {ROOT_DIR}/current) $DATAMIG_NEW_DB_NAME" > /tmp/hook-before_switch'
+        ],
+        "after_maintenance_off": [
+            ["/bin/sh", "-c", "echo $DATAMIG_HOOK > /tmp/hook-after_maintenance_off"]
+        ],
+    }
     with Poller(host) as users:
-        result = _upgrade(host, "2", DEMO / "v2", datamig_allow_loss=ALLOW_LOSS_1_TO_2)
+        result = _upgrade(
+            host,
+            "2",
+            DEMO / "v2",
+            datamig_allow_loss=ALLOW_LOSS_1_TO_2,
+            datamig_hooks_dir=str(hooks),
+            datamig_window_hooks=window_hooks,
+        )
     _assert_ok(result)
     _assert_settled(host, "2")
     assert live_checksums(host, ROOT_DIR) == expected  # every table as the engine migrates it
@@ -112,9 +155,20 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
         assert steps[step]["status"] == "done", step
     downtime = steps["maintenance_off"]["ended"] - steps["maintenance_on"]["started"]
     assert report["downtime_seconds"] == pytest.approx(downtime, abs=0.01)
-    # the release was prepared before maintenance: its time is not downtime
-    assert steps["release"]["ended"] <= steps["maintenance_on"]["started"]
-    assert steps["release"]["seconds"] > 0
+    # the release and the new, migrated database were made before maintenance: their time
+    # is not downtime, and the window's restore loaded rows into that very database
+    assert steps["release"]["ended"] <= steps["prepare"]["started"]
+    assert steps["prepare"]["ended"] <= steps["maintenance_on"]["started"]
+    assert steps["release"]["seconds"] > 0 and steps["prepare"]["seconds"] > 0
+    run = [r for r in journal(host, ROOT_DIR) if r["run_id"] == report["run_id"]]
+    [prepared] = [r for r in run if (r["step"], r["status"]) == ("prepare", "done")]
+    assert prepared["data"]["new_db_name"] == report["database_to"]
+    # the hooks ran, each at its point
+    assert read_text(host, "/tmp/hook-before_release").strip() == "before_release 2"
+    assert read_text(host, "/tmp/hook-after_window").strip() == "after_window upgraded"
+    switch_hook = read_text(host, "/tmp/hook-before_switch").split()
+    assert switch_hook == ["before_switch", report["release_from"], report["database_to"]]
+    assert read_text(host, "/tmp/hook-after_maintenance_off").strip() == "after_maintenance_off"
     person = report["models"]["contacts.Person"]
     assert person["expected"] > 0 and person["read"] == person["expected"], report["models"]
 
@@ -153,6 +207,25 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
             "Status code was 500",
         ),
     ]
+    # A migration of the new release that fails: the prepare step stops the run before
+    # maintenance - users only ever see the old release - and nothing live changed.
+    before = _state(host)
+    bad_migration = variant(
+        tmp_path, "v3", "v3-bad-migration", append={BROKEN_MIGRATION_FILE: BROKEN_MIGRATION}
+    )
+    with Poller(host, every=0.25) as users:
+        result = _upgrade(host, "3", bad_migration)
+    assert result.returncode != 0
+    assert "failed at step prepare" in result.stdout, result.stdout[-6000:]
+    assert "broken migration" in result.stdout, result.stdout[-6000:]
+    assert "the live site was not changed" in result.stdout, result.stdout[-3000:]
+    assert users.statuses() == [200], users.statuses()  # never in maintenance
+    _assert_settled(host, "2")
+    assert _state(host) == before
+    report = reports(host, ROOT_DIR)[-1]
+    assert (report["outcome"], report["failed_step"]) == ("failed before any change", "prepare")
+    assert not exists(host, report["database_to"]), "the engine drops what its failed migrate made"
+
     for step, src, extra, reason in cases:
         before = _state(host)
         releases_before = set(host.run(f"ls {ROOT_DIR}/releases").stdout.split())

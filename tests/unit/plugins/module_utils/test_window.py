@@ -348,3 +348,35 @@ def test_run_command_kills_the_group_past_its_timeout():
         "hi\n",
         "no\n",
     )
+
+
+def test_the_operators_hook_commands_run_in_their_steps_and_a_failing_one_rolls_back(tmp_path):
+    node = Node(tmp_path)
+    spec = {"before_switch": [["hook", "one"]], "after_maintenance_off": "echo done"}
+    win = node.window(hooks=spec)
+    assert win.execute()[0] == "upgraded"
+    hook_calls = [c for c in node.calls if c[0] in ("hook", "/bin/sh")]
+    assert hook_calls == [["hook", "one"], ["/bin/sh", "-c", "echo done"]]
+    # before the switch: after the verify's last command, before current changes
+    assert node.calls.index(["hook", "one"]) > node.calls.index(
+        [c for c in node.calls if _check(c)][-1]
+    )
+    records = node.records()
+    switch = [r["status"] for r in records if r["step"] == "switch"]
+    assert switch == ["started", "done"]
+
+    failing = Node(tmp_path / "failing")
+    failing.fail = lambda argv: argv[:1] == ["hook"]
+    win = failing.window(hooks=spec)
+    outcome, failed, reason = win.execute()
+    assert (outcome, failed) == ("rolled back", "switch") and "the hook before_switch" in reason
+    assert failing.live() == failing.old  # the hook ran before anything was switched
+
+
+def test_a_bad_hook_is_refused_before_the_window_starts(tmp_path):
+    node = Node(tmp_path)
+    with pytest.raises(ValueError, match="no hook point 'before_release'"):
+        node.window(hooks={"before_release": ["true"]})
+    with pytest.raises(ValueError, match="no hook point"):
+        window.plan(node.params(hooks={"before_release": ["true"]}))
+    assert node.calls == [] and node.records() == []

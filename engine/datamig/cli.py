@@ -1,5 +1,5 @@
 """The ``datamig`` command: snapshot, restore, verify, diff, repair, checksum, database,
-scheduled-snapshot, offsite, key.
+scheduled-snapshot, offsite, key, readonly.
 
 Every command prints one JSON object on stdout with ``--json`` (what the Ansible
 modules read), a short human summary otherwise; errors are one line on stderr and
@@ -16,6 +16,7 @@ from typing import Any
 
 from . import __version__
 from .keys import KeyStore
+from .readonly_cli import READONLY_COMMANDS, add_readonly_parser
 from .runtime.cli import (
     _Parser,
     add_loss_arguments,
@@ -115,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_schedule_parsers(commands, _add_source_arguments)
     _add_key_parser(commands)
+    add_readonly_parser(commands)
     return parser
 
 
@@ -551,4 +553,5 @@ COMMANDS = {
     "database": _database,
     "key": _key,
     **SCHEDULE_COMMANDS,
+    **READONLY_COMMANDS,
 }

@@ -1,5 +1,5 @@
-"""Read-only mode (datamig.readonly): a real Django site served by gunicorn through the
-middleware, made read-only and writable again by `datamig readonly`, on SQLite and
+"""Read-only mode (datamig.readonly): a real Django site served by a threaded WSGI server
+through the middleware, made read-only and writable again by `datamig readonly`, on SQLite and
 PostgreSQL.
 
 The site (written into tmp_path) has views that read, that write on POST, that write on a
@@ -103,6 +103,27 @@ application = get_wsgi_application()
 """
 
 
+# A threaded WSGI server from the standard library serving the middleware, as an app server
+# would (one thread per request, close() called on every response). gunicorn is not used
+# here: the test hosts' releases inherit this virtualenv's packages, and a gunicorn in it
+# would hide the "release without gunicorn" failure that tests/integration inject.
+SERVER = """
+import socketserver, sys
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+class Threaded(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+from datamig.readonly.wsgi import application
+
+make_server("127.0.0.1", int(sys.argv[1]), application, Threaded, Quiet).serve_forever()
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -110,7 +131,7 @@ def _free_port() -> int:
 
 
 class Site:
-    """The tiny site, migrated, served by gunicorn through datamig.readonly.wsgi."""
+    """The tiny site, migrated, served through datamig.readonly.wsgi."""
 
     def __init__(self, tmp_path: Path, db: Database) -> None:
         self.root = tmp_path / "project"
@@ -141,15 +162,8 @@ class Site:
         self.manage("makemigrations", "rosite")
         self.manage("migrate")
         self.port = _free_port()
-        bin_dir = Path(sys.executable).parent
         self.server = subprocess.Popen(
-            [
-                *(str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{self.port}"),
-                *("--workers", "2", "--threads", "4", "--log-level", "warning"),
-                "datamig.readonly.wsgi:application",
-            ],
-            env=self.env,
-            cwd=self.root,
+            [sys.executable, "-c", SERVER, str(self.port)], env=self.env, cwd=self.root
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -158,7 +172,7 @@ class Site:
                     return
             except OSError:
                 time.sleep(0.1)
-        raise AssertionError("gunicorn did not answer")
+        raise AssertionError("the WSGI server did not answer")
 
     def manage(self, *args: str) -> str:
         code = (

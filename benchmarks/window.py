@@ -81,6 +81,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default="1M",
         help="measure the baseline only up to this size (its 1M upgrade takes ~5 min); 0: never",
     )
+    parser.add_argument(
+        "--codes", default="current,baseline", help="which of the two to measure (both: compare)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="JSON here, Markdown beside it (.md)")
     options = parser.parse_args(argv)
@@ -553,6 +556,7 @@ def plan(options: argparse.Namespace) -> list[tuple[int, str, str]]:
     for rows in options.sizes:
         for backend in options.backends:
             codes = ["current", "baseline"] if rows <= options.baseline_max_rows else ["current"]
+            codes = [code for code in codes if code in options.codes.split(",")]
             cells += [(rows, backend, code) for code in (reversed(codes) if flip else codes)]
             flip = not flip
     return cells

@@ -9,6 +9,7 @@ created is dropped again).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any, Callable
 
@@ -417,11 +418,12 @@ def _undo_migrations(target: SiteDatabase, before: set[tuple[str, str]], report:
     rows were rolled back with the transaction), so the target is as it was found."""
     try:
         left = undo_migrations(target.alias, before)
-    except Exception as exc:  # reported; the restore's own error wins
-        report.warnings.append(f"could not undo the migrations this restore ran: {exc}")
-        return
+    except Exception as exc:  # said; the restore's own error wins
+        left = [f"every app ({type(exc).__name__}: {exc})"]
     if left:
-        report.warnings.append(f"migrations this restore ran stay applied for {', '.join(left)}")
+        warning = f"the migrations this restore ran stay applied for {', '.join(left)}"
+        report.warnings.append(warning)
+        print(f"datamig: warning: {warning}", file=sys.stderr)
 
 
 def _counters(manifest: dict[str, Any], plan: Plan) -> list[tuple[Any, int]]:

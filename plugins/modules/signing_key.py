@@ -181,7 +181,7 @@ def main():
     argument_spec.update(
         key_dir=dict(type="path", required=True),
         signing_key=dict(type="str", default="", no_log=True),
-        trusted_keys=dict(type="list", elements="str", default=[]),
+        trusted_keys=dict(type="list", elements="str", default=[], no_log=False),  # public keys
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     cli = DatamigCLI(module)

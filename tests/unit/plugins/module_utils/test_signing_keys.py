@@ -80,7 +80,7 @@ def test_the_same_secret_again_changes_nothing_whatever_its_whitespace():
 
 def test_only_keys_not_trusted_yet_are_trusted_each_once_in_order():
     plan = signing_keys.plan(True, PEM, "", ["0" * 16], [OTHER, LINE, LINE + " again"])
-    assert [ident for ident, _ in plan["trust"]] == [signing_keys.public_key_id(OTHER), ID]
+    assert [pair[0] for pair in plan["trust"]] == [signing_keys.public_key_id(OTHER), ID]
     assert plan["trust"][1][1] == LINE
 
 

@@ -3,7 +3,8 @@
 
 ``datamig.site.datamig``: how to run the engine (every module);
 ``datamig.site.datamig.django``: which site and which database (the modules that set up
-the site's Django).
+the site's Django); ``datamig.site.datamig.sealed``: ``trust_unsigned`` (the modules that
+read snapshots); ``datamig.site.datamig.heavy``: the heavy-work slots.
 """
 
 
@@ -78,6 +79,21 @@ options:
       - Overrides the C(NAME) of that database (a file path for SQLite), for example to
         restore into a new database beside the live one.
     type: str
+"""
+
+    SEALED = r"""
+options:
+  trust_unsigned:
+    description:
+      - Accept a snapshot that has no signature (C(manifest.sig)), one written before datamig
+        signed snapshots (C(datamig ... --trust-unsigned)). It is still checked against its
+        manifest (every file, nothing extra, safe names), and RV(signed) says V(false).
+      - Without it an unsigned snapshot is refused (kind C(snapshot_invalid)). A signed
+        snapshot must always be signed by a key the engine's key folder trusts (the site's
+        C(shared/keys) in the datamig roles, C(DATAMIG_KEY_DIR) in O(plain_environment)).
+      - Give it only for a snapshot whose origin you know.
+    type: bool
+    default: false
 """
 
     HEAVY = r"""

@@ -57,6 +57,31 @@ def django_argument_spec():
     return spec
 
 
+# What the engine says (a warning, in the restore report or on stderr) of an unsigned
+# snapshot it accepted because of --trust-unsigned (datamig/seal.py, Sealed.note).
+UNSIGNED_MARK = "UNSIGNED snapshot"
+
+
+def sealed_argument_spec():
+    """The option of the modules that read snapshots: accept an unsigned one."""
+    return dict(trust_unsigned=dict(type="bool", default=False))
+
+
+def seal_args(params):
+    """``--trust-unsigned`` when the module's ``trust_unsigned`` is set."""
+    return ["--trust-unsigned"] if params.get("trust_unsigned") else []
+
+
+def seal_report(trust_unsigned, messages, signed=None):
+    """``{trust_unsigned, signed}`` for a module result. ``signed``: what the engine said
+    (``datamig verify``), else read from its ``messages`` (warnings, stderr): without
+    trust_unsigned an unsigned snapshot is refused, so one the engine accepted is signed;
+    with it, unsigned exactly when the engine said so."""
+    if signed is None:
+        signed = not (trust_unsigned and any(UNSIGNED_MARK in str(text) for text in messages or ()))
+    return {"trust_unsigned": bool(trust_unsigned), "signed": bool(signed)}
+
+
 def _strings(mapping):
     """Environment values as strings (YAML gives numbers and booleans too)."""
     return {str(key): str(value) for key, value in (mapping or {}).items() if value is not None}
@@ -86,6 +111,7 @@ class DatamigCLI:
         params = module.params
         self.python = params["python"]
         self.chdir = params.get("chdir")
+        self.stderr = ""  # of the last command run
         secret = _strings(params.get("environment"))
         self.environ = _strings(params.get("plain_environment"))
         self.environ.update(secret)
@@ -160,6 +186,7 @@ class DatamigCLI:
             check_rc=False,
             expand_user_and_vars=False,
         )
+        self.stderr = self.hide(stderr or "")
         data = _json_object(stdout)
         if data is None:
             last = (stderr or "").strip().splitlines()

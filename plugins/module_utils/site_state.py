@@ -17,7 +17,11 @@ release and restore records.
 
 import os
 
-from ansible_collections.datamig.site.plugins.module_utils import outcomes, site_env
+from ansible_collections.datamig.site.plugins.module_utils import (
+    outcomes,
+    signing_keys,
+    site_env,
+)
 from ansible_collections.datamig.site.plugins.module_utils.journal import FINISH_STEP
 
 
@@ -28,6 +32,7 @@ def layout(root):
         "releases_dir": os.path.join(root, "releases"),
         "shared_dir": os.path.join(root, "shared"),
         "db_dir": os.path.join(root, "shared", "db"),
+        "key_dir": signing_keys.key_dir(os.path.join(root, "shared")),
         "site_env_path": os.path.join(root, "shared", "site.env"),
         "snapshots_dir": os.path.join(root, "snapshots"),
         "reports_dir": os.path.join(root, "reports"),
@@ -154,6 +159,7 @@ def read(root, db_name_var, secret_keys, records):
         "env_exists": os.path.exists(paths["site_env_path"]),
         "env": env,
         "plain_env": plain,
+        "engine_env": signing_keys.engine_env(plain, paths["key_dir"]),
         "secret_env": secret,
         "history": history,
         "live_state": live_state(history, release, env.get(db_name_var, "")),

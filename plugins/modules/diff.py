@@ -35,6 +35,7 @@ options:
 extends_documentation_fragment:
   - datamig.site.datamig
   - datamig.site.datamig.django
+  - datamig.site.datamig.sealed
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -110,6 +111,18 @@ added_models:
   type: list
   elements: str
   sample: ["contacts.City"]
+signed:
+  description:
+    - Whether the snapshot is signed by a key the engine's key folder trusts (always V(true)
+      without O(trust_unsigned); V(false) for an unsigned snapshot accepted because of it).
+  returned: success
+  type: bool
+  sample: true
+trust_unsigned:
+  description: The O(trust_unsigned) the module ran with.
+  returned: success
+  type: bool
+  sample: false
 plan:
   description: The migrators that a restore would run, in order, with their operations.
   returned: success
@@ -123,11 +136,16 @@ from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import ( 
     KIND_DATA_LOSS,
     DatamigCLI,
     django_argument_spec,
+    seal_args,
+    seal_report,
+    sealed_argument_spec,
 )
 
 
 def schema_diff(cli, src, params):
-    data = cli.run("diff", src, *cli.django_args(), *cli.loss_args(params["allow_loss"]))
+    data = cli.run(
+        "diff", src, *cli.django_args(), *cli.loss_args(params["allow_loss"]), *seal_args(params)
+    )
     if not data.get("ok") and params["fail_on_loss"]:
         cli.fail(
             f"restoring {src} would lose data: {'; '.join(data.get('blocking') or [])} "
@@ -135,6 +153,10 @@ def schema_diff(cli, src, params):
             KIND_DATA_LOSS,
             **data,
         )
+    unsigned = seal_report(params["trust_unsigned"], [cli.stderr, *(data.get("warnings") or [])])
+    if not unsigned["signed"]:
+        cli.module.warn(f"{src}: UNSIGNED snapshot, accepted because of trust_unsigned")
+    data.update(unsigned)
     return cli.result(data)
 
 
@@ -145,6 +167,7 @@ def main():
         allow_loss=dict(type="list", elements="str", default=[]),
         fail_on_loss=dict(type="bool", default=True),
     )
+    argument_spec.update(sealed_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     cli = DatamigCLI(module)
 

@@ -62,6 +62,7 @@ options:
 extends_documentation_fragment:
   - datamig.site.datamig
   - datamig.site.datamig.django
+  - datamig.site.datamig.sealed
   - datamig.site.datamig.heavy
 attributes:
   check_mode:
@@ -102,6 +103,23 @@ EXAMPLES = r"""
 - name: Every row of the snapshot was restored
   ansible.builtin.assert:
     that: restored.rows == snapshot.rows
+
+- name: Restore a snapshot written before datamig signed snapshots (its origin known)
+  datamig.site.restore:
+    python: /srv/mysite/current/venv/bin/python
+    settings: mysite.settings
+    pythonpath:
+      - /srv/mysite/current
+    plain_environment:
+      DATAMIG_KEY_DIR: /srv/mysite/shared/keys
+    database_name: mysite_from_2025
+    src: /srv/mysite/snapshots/2025-06-01T0300
+    trust_unsigned: true
+  register: old_restored
+
+- name: Say it was not signed
+  ansible.builtin.debug:
+    msg: "{{ 'UNSIGNED snapshot restored' if not old_restored.signed else 'signed' }}"
 """
 
 RETURN = r"""
@@ -120,6 +138,18 @@ heavy:
     started_utc: "2026-11-24T14:03:12.250000Z"
     ended: 1795500196.5
     ended_utc: "2026-11-24T14:03:16.500000Z"
+signed:
+  description:
+    - Whether the snapshot is signed by a key the engine's key folder trusts (always V(true)
+      without O(trust_unsigned); V(false) for an unsigned snapshot accepted because of it).
+  returned: success
+  type: bool
+  sample: true
+trust_unsigned:
+  description: The O(trust_unsigned) the module ran with.
+  returned: success
+  type: bool
+  sample: false
 snapshot:
   description: The absolute path of the snapshot folder.
   returned: success
@@ -210,6 +240,9 @@ from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import ( 
     KIND_DATA_LOSS,
     DatamigCLI,
     django_argument_spec,
+    seal_args,
+    seal_report,
+    sealed_argument_spec,
 )
 from ansible_collections.datamig.site.plugins.module_utils.heavy_slot import (  # noqa: E402
     HeavySlot,
@@ -227,8 +260,10 @@ def default_lost_values(src):
 
 def preview(cli, src, params):
     """Check mode: what the restore would do, from the manifest and the schema diff."""
-    verification = cli.run("verify", src)
-    diff = cli.run("diff", src, *cli.django_args(), *cli.loss_args(params["allow_loss"]))
+    verification = cli.run("verify", src, *seal_args(params))
+    diff = cli.run(
+        "diff", src, *cli.django_args(), *cli.loss_args(params["allow_loss"]), *seal_args(params)
+    )
     if not diff.get("ok"):
         cli.fail(
             f"restoring {src} would lose data: {'; '.join(diff.get('blocking') or [])} "
@@ -238,12 +273,18 @@ def preview(cli, src, params):
         )
     for warning in diff.get("warnings") or []:
         cli.module.warn(warning)
-    return dict(changed=True, snapshot=src, rows=verification.get("rows"), schema_diff=diff)
+    return dict(
+        changed=True,
+        snapshot=src,
+        rows=verification.get("rows"),
+        schema_diff=diff,
+        **seal_report(params["trust_unsigned"], (), signed=verification.get("signed", True)),
+    )
 
 
 def restore(cli, src, params):
     args = [src, *cli.django_args(), *cli.loss_args(params["allow_loss"])]
-    args += cli.set_args(params["set_values"])
+    args += cli.set_args(params["set_values"]) + seal_args(params)
     if params["flush"]:
         args.append("--flush")
     if params["prepared"]:
@@ -260,8 +301,9 @@ def restore(cli, src, params):
             data = cli.run("restore", *args)
     except SlotTimeout as exc:
         cli.fail(str(exc), "heavy_slot", heavy=slot.info)
+    messages = [cli.stderr, *(data.get("warnings") or [])]
     result = cli.result(data, drop=("ok",))
-    result.update(changed=True, heavy=slot.info)
+    result.update(changed=True, heavy=slot.info, **seal_report(params["trust_unsigned"], messages))
     return result
 
 
@@ -276,6 +318,7 @@ def main():
         lost_values=dict(type="path"),
     )
     argument_spec.update(heavy_argument_spec())
+    argument_spec.update(sealed_argument_spec())
     module = AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[("flush", "prepared")],

@@ -70,7 +70,7 @@ paths:
   description: The site's paths.
   returned: always
   type: dict
-  sample: {root: /srv/mysite, current_link: /srv/mysite/current, journal_path: /srv/mysite/datamig-journal.jsonl}
+  sample: {root: /srv/mysite, current_link: /srv/mysite/current, key_dir: /srv/mysite/shared/keys}
 live_release:
   description: The live release (C(current) resolved), empty when there is none.
   returned: always
@@ -89,6 +89,14 @@ plain_env:
   description: The variables of C(shared/site.env) that are not secret.
   returned: always
   type: dict
+engine_env:
+  description:
+    - The engine's plain environment - RV(plain_env) and C(DATAMIG_KEY_DIR), the site's key
+      folder C(shared/keys) (unless C(shared/site.env) sets it), so that every engine run
+      signs and checks snapshots with the site's own key. The fact C(common_engine_env_plain).
+  returned: always
+  type: dict
+  sample: {MYSITE_DB_NAME: mysite, DATAMIG_KEY_DIR: /srv/mysite/shared/keys}
 secret_env:
   description: The secret variables of C(shared/site.env) (O(secret_keys)).
   returned: always
@@ -127,7 +135,7 @@ def facts(info):
         common_live_release=info["live_release"],
         common_live_db_name=info["live_db_name"],
         common_live_env=info["env"],
-        common_engine_env_plain=info["plain_env"],
+        common_engine_env_plain=info["engine_env"],
         common_engine_env_secret=info["secret_env"],
         common_rollback_target=info["rollback_target"],
         common_live_state=info["live_state"],

@@ -28,6 +28,7 @@ options:
     default: true
 extends_documentation_fragment:
   - datamig.site.datamig
+  - datamig.site.datamig.sealed
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -52,6 +53,14 @@ EXAMPLES = r"""
     src: /srv/mysite/snapshots/2026-11-23T0300
     fail_on_invalid: false
   register: old_snapshot
+
+- name: Verify a snapshot of the site's own key folder; accept an unsigned, older one
+  datamig.site.snapshot_info:
+    python: /srv/mysite/current/venv/bin/python
+    plain_environment:
+      DATAMIG_KEY_DIR: /srv/mysite/shared/keys
+    src: /srv/mysite/snapshots/2025-06-01T0300
+    trust_unsigned: true
 
 - name: Report it
   ansible.builtin.debug:
@@ -97,6 +106,18 @@ extra_files:
   type: list
   elements: str
   sample: []
+signed:
+  description:
+    - Whether the snapshot is signed by a key the engine's key folder trusts (always V(true)
+      without O(trust_unsigned); V(false) for an unsigned snapshot accepted because of it).
+  returned: when the snapshot verified
+  type: bool
+  sample: true
+trust_unsigned:
+  description: The O(trust_unsigned) the module ran with.
+  returned: when the snapshot verified
+  type: bool
+  sample: false
 site:
   description: The site recorded in the manifest.
   returned: when the manifest could be read
@@ -128,17 +149,25 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import (  # noqa: E402
     DatamigCLI,
     engine_argument_spec,
+    seal_args,
+    seal_report,
+    sealed_argument_spec,
 )
 
 
 def verify(cli, src, fail_on_invalid):
-    data = cli.run("verify", src, accept=("snapshot_invalid",))
+    params = cli.module.params
+    data = cli.run("verify", src, *seal_args(params), accept=("snapshot_invalid",))
     kind, error = data.pop("kind", None), data.pop("error", None)
     data.setdefault("directory", src)
     if not data.get("ok"):
         data["problems"] = data.get("problems") or [error]
         if fail_on_invalid:
             cli.fail(error or "; ".join(data["problems"]), kind or "snapshot_invalid", **data)
+    else:
+        data.update(seal_report(params["trust_unsigned"], (), signed=data.get("signed", True)))
+        if not data["signed"]:
+            cli.module.warn(f"{src}: UNSIGNED snapshot, accepted because of trust_unsigned")
     return cli.result(data)
 
 
@@ -148,6 +177,7 @@ def main():
         src=dict(type="path", required=True),
         fail_on_invalid=dict(type="bool", default=True),
     )
+    argument_spec.update(sealed_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     cli = DatamigCLI(module)
 

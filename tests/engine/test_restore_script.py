@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import PYTHON, SITE, Database, checksums, json_error, make_source, run, site_args
+from .helpers import (
+    PYTHON,
+    SITE,
+    Database,
+    checksums,
+    django_script,
+    json_error,
+    make_source,
+    run,
+    site_args,
+)
 
 WITHOUT_DATAMIG = (
     "import runpy, sys; sys.modules['datamig'] = None; "  # any 'import datamig' now fails
@@ -110,6 +120,45 @@ def test_failure_part_way_leaves_an_existing_target_as_it_was(snap_copy, databas
     assert "refusing team" in json_error(result)["error"]
     # Exact Team loads last: every other table was already flushed and reloaded.
     assert checksums(target) == before
+
+
+SCHEMA_STATE = """
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+applied = sorted(map(list, MigrationRecorder(connection).applied_migrations()))
+print(json.dumps({"applied": applied, "tables": sorted(connection.introspection.table_names())}))
+"""
+
+
+def _schema_state(db: Database) -> dict:
+    return json.loads(django_script(db, SCHEMA_STATE).stdout)
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_failure_part_way_undoes_the_migrations_it_ran_in_a_partly_migrated_target(
+    snap_copy, databases, vendor
+):
+    """An existing target, migrated only in part (contenttypes, auth to its first
+    migration): the restore migrates it, then fails loading; it is left as it was found -
+    the same applied migrations and the same tables."""
+    target = databases(vendor, "partial")
+    target.create_empty()
+    django_script(
+        target,
+        "from django.core.management import call_command\n"
+        "call_command('migrate', 'contenttypes', verbosity=0)\n"
+        "call_command('migrate', 'auth', '0001', verbosity=0)\n",
+    )
+    before = _schema_state(target)
+    assert ["auth", "0001_initial"] in before["applied"] and len(before["applied"]) >= 3
+    assert "exact_team" not in before["tables"]
+    # a duplicate primary key: the database refuses a batch, after the migrations ran
+    script = snap_copy / "restore.py"
+    old = "def create_exact_member(id, name, team_id, mentor_id):\n"
+    script.write_text(script.read_text().replace(old, old + "    id = 1\n"))
+    result = run_restore_script(snap_copy, target, check=False)
+    assert "IntegrityError" in json_error(result)["error"]
+    assert _schema_state(target) == before
 
 
 def test_failure_part_way_drops_a_database_it_created(snap_copy, databases):

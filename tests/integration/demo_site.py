@@ -73,6 +73,30 @@ def site_env_prefix(site_root: str) -> str:
     return f"set -a; . {site_root}/shared/site.env; set +a; cd {site_root}/current && "
 
 
+def site_key(host: TestHost, site_root: str) -> dict[str, Any]:
+    """The site's signing key folder, shared/keys, as ``datamig key show`` sees it (the
+    folder must exist: nothing is made), with the folder's and the key's modes."""
+    folder = f"{site_root}/shared/keys"
+    modes = host.run(f"stat -c %a {folder} {folder}/signing.key", check=True).stdout.split()
+    shown = host.run(
+        f"{site_root}/current/venv/bin/python -m datamig key show --key-dir {folder} --json",
+        check=True,
+    )
+    return {**json.loads(shown.stdout), "modes": modes}
+
+
+def snapshot_signer(host: TestHost, site_root: str, snapshot: str, key_dir: str) -> str:
+    """The key id that signed ``snapshot``, checked with ``key_dir`` (an AssertionError
+    with the engine's message when that folder does not accept it)."""
+    result = host.run(
+        f"{site_root}/current/venv/bin/python -m datamig verify {snapshot} "
+        f"--key-dir {key_dir} --json"
+    )
+    data = json.loads(result.stdout)
+    assert result.returncode == 0 and data.get("signed"), result.stdout + result.stderr
+    return data["key"]
+
+
 def live_checksums(host: TestHost, site_root: str) -> dict[str, str]:
     """Per table checksum of the database shared/site.env names, with the live code."""
     result = host.run(

@@ -3,8 +3,11 @@ scheduled snapshot (the command cron runs) copied to a second host over SFTP; re
 mode while the live database still holds data is refused and changes nothing; then the
 site's database AND its local snapshot are removed, and the site is recovered from the
 off-site copy: it answers 200 and every table's checksum is what it was. The on-demand
-off-site copy (playbooks/offsite.yml) pushes the newest local snapshot. The same
-recovery on a PostgreSQL site whose database was dropped.
+off-site copy (playbooks/offsite.yml) pushes the newest local snapshot. The snapshots
+are signed with the site's own key in shared/keys; on ANOTHER host, deployed anew (its
+own key), the recovery of that off-site copy is refused until datamig_trusted_keys names
+the old node's key, then recovers. The same recovery on a PostgreSQL site whose database
+was dropped.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from .demo_site import (
     private_crontabs,
     read_text,
     site_env_prefix,
+    site_key,
     site_vars,
+    snapshot_signer,
 )
 
 pytestmark = pytest.mark.slow
@@ -86,6 +91,12 @@ def test_recover_sqlite_site_from_the_offsite_copy(test_hosts):
     assert record["outcome"] == "ok", record
     name = record["name"]
     assert listing(far, f"{FAR}/{SITE}") == {name}
+    # signed by the site's key in shared/keys (0700, key 0600), not root's default folder
+    key = site_key(node, ROOT_DIR)
+    assert key["modes"] == ["700", "600"], key
+    scheduled = f"{ROOT_DIR}/snapshots/scheduled/{name}"
+    assert snapshot_signer(node, ROOT_DIR, scheduled, f"{ROOT_DIR}/shared/keys") == key["key"]
+    assert not exists(node, "/root/.config/datamig")
     before = live_checksums(node, ROOT_DIR)
     health = get(node, "/health")
     assert health[0] == 200, health
@@ -179,6 +190,31 @@ def test_recover_sqlite_site_from_the_offsite_copy(test_hosts):
     _assert_ok(again)
     assert '"already_offsite": true' in again.stdout  # verified at the far end, not sent again
     _settled(node)
+
+    # Disaster recovery on ANOTHER host: the site deployed there anew, with its own key.
+    [new] = test_hosts(1)
+    private_crontabs(new)
+    _assert_ok(run_playbook("playbooks/deploy.yml", [new], variables))
+    _assert_ok(run_playbook("playbooks/schedule.yml", [new], variables))
+    new_key = site_key(new, ROOT_DIR)
+    assert new_key["key"] != key["key"] and new_key["modes"] == ["700", "600"]
+    new.run(f"rm -f {LIVE_DB}", check=True)
+    # The old node's copy is signed by a key this host does not trust: refused.
+    untrusted = run_playbook("playbooks/restore.yml", [new], recover)
+    assert untrusted.returncode != 0
+    assert f"signed by key {key['key']}" in untrusted.stdout, untrusted.stdout[-3000:]
+    assert "does not trust" in untrusted.stdout
+    assert not exists(new, f"{ROOT_DIR}/snapshots/recovered/{name}")
+    _settled(new)
+    # With the old node's public key trusted (datamig_trusted_keys), it recovers.
+    trusting = {**recover, "datamig_trusted_keys": [key["public_key"]]}
+    recovered_elsewhere = run_playbook("playbooks/restore.yml", [new], trusting)
+    _assert_ok(recovered_elsewhere)
+    assert get(new, "/") == (200, "datamig-demo version 1")
+    assert get(new, "/health") == health
+    assert live_checksums(new, ROOT_DIR) == before
+    assert key["key"] in site_key(new, ROOT_DIR)["trusted_keys"]
+    _settled(new)
 
 
 PG_SITE = "pgdemo"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pyrage import x25519
 
 from tests.hosts import fixtures
 from tests.hosts.ansible import run_playbook
@@ -116,7 +117,12 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
         site_env_prefix(ROOT_DIR) + "venv/bin/python manage.py demo_fill --rows 200 --seed 5",
         check=True,
     )
-    schedule = site_vars(SITE, **LOCAL_POLICY, **offsite_vars(far, FAR, **FAR_POLICY))
+    # off-site copies encrypted for an age recipient; the identity given as a vault would
+    identity = x25519.Identity.generate()
+    recipient = str(identity.to_public())
+    offsite = offsite_vars(far, FAR, **FAR_POLICY)
+    offsite["datamig_offsite"]["recipients"] = [recipient]
+    schedule = site_vars(SITE, **LOCAL_POLICY, **offsite, datamig_offsite_identity=str(identity))
     key = schedule["datamig_offsite_key"]
 
     # A systemd timer asked for where systemd does not run: refused, nothing written.
@@ -137,6 +143,7 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     first = run_playbook("playbooks/schedule.yml", [node], schedule, args=["-v"])
     _assert_ok(first)
     assert key.strip().splitlines()[1] not in first.stdout + first.stderr
+    assert str(identity) not in first.stdout + first.stderr
     second = run_playbook("playbooks/schedule.yml", [node], schedule)
     _assert_ok(second)
     assert recap_changed(second, node.name) == 0, second.stdout[-3000:]
@@ -144,17 +151,22 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     when, job = cron_job(node, WRAPPER)
     assert when == ["17", "3", "*", "*", "*"]  # daily at 03:17, the default
     assert job.startswith(WRAPPER + " ")
+    identity_path = f"{ROOT_DIR}/shared/offsite_age_identity"
     modes = node.run(
-        f"stat -c '%a %n' {ROOT_DIR}/shared/offsite.json {ROOT_DIR}/shared/offsite_key {WRAPPER}",
+        f"stat -c '%a %n' {ROOT_DIR}/shared/offsite.json {ROOT_DIR}/shared/offsite_key {WRAPPER}"
+        f" {identity_path}",
         check=True,
     ).stdout.split("\n")
-    assert modes[:3] == [
+    assert modes[:4] == [
         f"600 {ROOT_DIR}/shared/offsite.json",
         f"600 {ROOT_DIR}/shared/offsite_key",
         f"755 {WRAPPER}",
+        f"600 {identity_path}",
     ]
+    assert (read_text(node, identity_path) or "").strip() == str(identity)
     config = json.loads(read_text(node, f"{ROOT_DIR}/shared/offsite.json") or "{}")
     assert config["host"] == far.address and config["site"] == SITE
+    assert config["recipients"] == [recipient] and config["identity_file"] == identity_path
     assert (config["keep_last"], config["keep_daily"], config["keep_weekly"]) == (1, 2, 5)
 
     # The simulated calendar: cron's own command line, plus --now (words after the
@@ -169,6 +181,10 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     assert listing(node, SCHEDULED) == EXPECTED_LOCAL
     assert listing(far, f"{FAR}/{SITE}") == EXPECTED_FAR
     assert get(node, "/") == (200, "datamig-demo version 1")  # the site never stopped
+    # the far end holds ciphertext and its signed index only: no plaintext file, no row
+    names = far.run(f"find {FAR}/{SITE} -type f -printf '%f\\n'", check=True).stdout.split()
+    assert names and all(n.endswith(".age") or n in ("offsite.json", "offsite.sig") for n in names)
+    assert far.run(f"grep -rl SNAPSHOT_DIR {FAR}/{SITE}").stdout == ""
 
     # A run while an upgrade holds the lock: skipped, exit 0, the holder logged, no snapshot.
     owner = "upgrade-20261125T031000-demo"
@@ -191,6 +207,7 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     assert not any(WRAPPER in line for line in crontab(node))
     for path in (WRAPPER, f"{ROOT_DIR}/shared/offsite.json", f"{ROOT_DIR}/shared/offsite_key"):
         assert not exists(node, path), path
+    assert not exists(node, identity_path)
     assert listing(node, SCHEDULED) == EXPECTED_LOCAL
 
 

@@ -26,7 +26,9 @@ from .demo_site import (
     read_text,
     reports,
     site_env_prefix,
+    site_key,
     site_vars,
+    snapshot_signer,
     variant,
 )
 
@@ -171,6 +173,14 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
     assert read_text(host, "/tmp/hook-after_maintenance_off").strip() == "after_maintenance_off"
     person = report["models"]["contacts.Person"]
     assert person["expected"] > 0 and person["read"] == person["expected"], report["models"]
+    # the window's snapshot is signed by the site's key in shared/keys, not root's default one
+    key = site_key(host, ROOT_DIR)
+    assert key["modes"] == ["700", "600"], key
+    snapshot = f"{ROOT_DIR}/snapshots/{report['run_id']}"
+    assert snapshot_signer(host, ROOT_DIR, snapshot, f"{ROOT_DIR}/shared/keys") == key["key"]
+    # root's own folder (made by expected_checksums' snapshot above) does not trust it
+    with pytest.raises(AssertionError, match="does not trust"):
+        snapshot_signer(host, ROOT_DIR, snapshot, "/root/.config/datamig/keys")
 
     # 3. A failure at each step from maintenance-on onwards: back on v2, nothing changed.
     host.run(

@@ -9,6 +9,7 @@ created is dropped again).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any, Callable
 
@@ -26,7 +27,14 @@ from .migrations import Plan
 from .raw import refusals as raw_refusals
 from .report import MAX_ERRORS_KEPT, ModelReport, Progress, RestoreReport
 from .rows import RowMaker, migrated_into
-from .schema import current_tables, migrate_schema, occupied_tables, prepared_problems
+from .schema import (
+    applied_migrations,
+    current_tables,
+    migrate_schema,
+    occupied_tables,
+    prepared_problems,
+    undo_migrations,
+)
 from .schema_diff import SchemaDiff, compare
 from .secrets import shown
 
@@ -329,10 +337,12 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
     if created:
         target.create()
     report.created_database = created
+    migrated_from = None  # an existing target's migrations before this restore migrated it
     try:
         connection = target.connection
         if not created and not options.prepared:
             _refuse_occupied(target, manifest, options.flush, report)
+            migrated_from = applied_migrations(target.alias)
         if not options.prepared:  # a prepared database was migrated before the window
             migrate_schema(target.alias)
         swapped: dict[str, Any] = {}
@@ -397,8 +407,23 @@ def restore(namespace: dict[str, Any], options: Any) -> RestoreReport:
                 target.drop()
             except Exception as exc:  # pragma: no cover - reported, original error wins
                 report.warnings.append(f"could not drop the database it created: {exc}")
+        elif migrated_from is not None:
+            _undo_migrations(target, migrated_from, report)
         raise
     return report
+
+
+def _undo_migrations(target: SiteDatabase, before: set[tuple[str, str]], report: Any) -> None:
+    """A failed restore into an existing target: the migrations it ran are undone (the
+    rows were rolled back with the transaction), so the target is as it was found."""
+    try:
+        left = undo_migrations(target.alias, before)
+    except Exception as exc:  # said; the restore's own error wins
+        left = [f"every app ({type(exc).__name__}: {exc})"]
+    if left:
+        warning = f"the migrations this restore ran stay applied for {', '.join(left)}"
+        report.warnings.append(warning)
+        print(f"datamig: warning: {warning}", file=sys.stderr)
 
 
 def _counters(manifest: dict[str, Any], plan: Plan) -> list[tuple[Any, int]]:

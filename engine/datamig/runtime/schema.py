@@ -26,6 +26,45 @@ def migrate_schema(alias: str) -> None:
     call_command("migrate", database=alias, interactive=False, verbosity=0, run_syncdb=True)
 
 
+def applied_migrations(alias: str) -> set[tuple[str, str]]:
+    """The migrations the database has applied (none when it was never migrated)."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connections[alias])
+    return set(recorder.applied_migrations()) if recorder.has_table() else set()
+
+
+def undo_migrations(alias: str, before: set[tuple[str, str]]) -> list[str]:
+    """Unapply what ``migrate_schema`` applied since ``before`` (a failed restore into an
+    existing, partly migrated target must leave it as it found it): each app goes back to
+    its latest migration of ``before``, or to zero. Returns what could not be undone."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[alias])
+    graph = executor.loader.graph
+    added = set(executor.loader.applied_migrations) - before
+    targets: list[tuple[str, str | None]] = []
+    left = []
+    for app in sorted({app for app, _name in added}):
+        kept = {key for key in before if key[0] == app and key in graph.node_map}
+        leaves = [
+            key
+            for key in kept
+            if not any(child.key in kept for child in graph.node_map[key].children)
+        ]
+        if not kept:
+            targets.append((app, None))
+        elif len(leaves) == 1:
+            targets.append(leaves[0])
+        else:
+            left.append(f"{app} (its applied migrations have {len(leaves)} leaves)")
+    if targets:
+        executor.migrate(targets, plan=executor.migration_plan(targets))
+    return left
+
+
 def current_tables(connection: Any) -> list[str]:
     """Tables of the current code's models that a restore fills or clears."""
     from django.apps import apps

@@ -20,7 +20,11 @@ def test_facts_carry_the_roles_names(tmp_path):
     assert facts["common_live_release"] == str(tmp_path / "releases" / "1")
     assert facts["common_live_db_name"] == "a b"
     assert facts["common_engine_env_secret"] == {"PW": "it's $x"}
-    assert facts["common_engine_env_plain"] == {"DB": "a b"}
+    # every engine run the roles make signs and checks with the site's own key folder
+    keys = str(tmp_path / "shared" / "keys")
+    assert facts["common_engine_env_plain"] == {"DB": "a b", "DATAMIG_KEY_DIR": keys}
+    assert facts["common_key_dir"] == keys
+    assert result["plain_env"] == {"DB": "a b"}  # site.env's own variables, as they are
     assert facts["common_lock_path"] == str(tmp_path / "datamig.lock")
     assert facts["common_rollback_target"] is None
     assert result["changed"] is False

@@ -42,7 +42,7 @@ def test_a_hook_for_no_step_and_a_missing_folder_are_errors(tmp_path):
 
 def test_a_task_file_for_a_step_inside_the_window_is_refused_naming_the_commands(tmp_path):
     (tmp_path / "before_switch.yml").write_text("[]\n")
-    with pytest.raises(ValueError, match="inside the window.*datamig_window_hooks"):
+    with pytest.raises(ValueError, match=r"inside the window.*datamig_window_hooks"):
         hooks.hook_files(str(tmp_path))
 
 

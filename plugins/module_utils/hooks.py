@@ -21,18 +21,12 @@ that would silently never run is an error.
 
 import os
 
+from ansible_collections.datamig.site.plugins.module_utils import window_plan
+
 CONTROLLER_STEPS = ("preflight", "release", "prepare", "window", "cleanup")
 
-# the window's steps (window_plan.STEPS), run on the node
-WINDOW_STEPS = (
-    "maintenance_on",
-    "snapshot",
-    "restore",
-    "verify",
-    "switch",
-    "health",
-    "maintenance_off",
-)
+# the window's steps, run on the node
+WINDOW_STEPS = window_plan.STEPS
 
 WHENS = ("before", "after")
 

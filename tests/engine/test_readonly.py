@@ -174,13 +174,10 @@ class Site:
                 time.sleep(0.1)
         raise AssertionError("the WSGI server did not answer")
 
-    def manage(self, *args: str) -> str:
-        code = (
-            "import django, sys; django.setup(); from django.core.management import call_command; "
-        )
-        code += f"call_command(*{list(args)!r})"
+    def python(self, code: str) -> str:
+        """Run code with the site's Django set up; its stdout."""
         done = subprocess.run(
-            [sys.executable, "-c", code],
+            [sys.executable, "-c", "import django; django.setup(); " + code],
             env=self.env,
             cwd=self.root,
             capture_output=True,
@@ -189,31 +186,19 @@ class Site:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    def uids(self) -> set[str]:
-        code = "import django; django.setup(); from rosite.models import Note; "
-        code += "import json; print(json.dumps(sorted(Note.objects.values_list('uid', flat=True))))"
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env=self.env,
-            cwd=self.root,
-            capture_output=True,
-            text=True,
+    def manage(self, *args: str) -> str:
+        return self.python(
+            f"from django.core.management import call_command; call_command(*{list(args)!r})"
         )
-        assert done.returncode == 0, done.stderr
-        return set(json.loads(done.stdout))
+
+    def uids(self) -> set[str]:
+        code = "import json; from rosite.models import Note; "
+        code += "print(json.dumps(sorted(Note.objects.values_list('uid', flat=True))))"
+        return set(json.loads(self.python(code)))
 
     def sessions(self) -> int:
-        code = "import django; django.setup(); from django.contrib.sessions.models import Session; "
-        code += "print(Session.objects.count())"
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env=self.env,
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, done.stderr
-        return int(done.stdout)
+        code = "from django.contrib.sessions.models import Session; print(Session.objects.count())"
+        return int(self.python(code))
 
     def request(self, path: str, data: dict | None = None, method: str | None = None):
         body = None if data is None else urllib.parse.urlencode(data).encode()

@@ -4,7 +4,6 @@ commands, and what each refuses."""
 import pytest
 
 from ansible_collections.datamig.site.plugins.module_utils import hooks  # isort: skip
-from ansible_collections.datamig.site.plugins.module_utils import window_plan  # isort: skip
 
 
 def test_no_folder_means_no_hooks():
@@ -58,10 +57,6 @@ def test_every_controller_step_has_both_hook_points(tmp_path):
         for when in ("before", "after"):
             (tmp_path / f"{when}_{step}.yml").write_text("[]\n")
     assert len(hooks.hook_files(str(tmp_path))) == 10
-
-
-def test_the_window_hook_points_are_the_windows_steps():
-    assert hooks.WINDOW_STEPS == window_plan.STEPS
 
 
 def test_window_hook_commands_as_argv_lists():

@@ -73,6 +73,17 @@ def _owned_by_us(info: os.stat_result) -> bool:
     return info.st_uid in (os.getuid(), 0)
 
 
+def _as_root_hint(info: os.stat_result) -> str:
+    """For root meeting a site user's keys: how to run as that user instead. Root does not
+    take keys another user could have swapped: that user's snapshots would run as root."""
+    if os.getuid() != 0 or info.st_uid == 0:
+        return ""
+    return (
+        f"; it is uid {info.st_uid}'s: run the engine as that user (the site's bin/site-env "
+        "does, or setpriv), not as root"
+    )
+
+
 def _read_small(path: str, what: str, *, private: bool) -> bytes:
     """Read a key file: a regular file (no symlink), ours, not writable (a private key:
     not readable either) by group or others."""
@@ -95,6 +106,7 @@ def _read_small(path: str, what: str, *, private: bool) -> bytes:
             raise KeyError_(
                 f"{what} {path} is refused: mode {mode:04o}, owner uid {info.st_uid}; "
                 f"it must belong to you and be {wanted} (chmod {wanted.split()[0]} it)"
+                + _as_root_hint(info)
             )
         data = stream.read(_MAX_KEY_FILE + 1)
     if len(data) > _MAX_KEY_FILE:
@@ -110,7 +122,7 @@ def _check_folder(path: str) -> None:
     if mode & 0o077 or not _owned_by_us(info):
         raise KeyError_(
             f"key folder {path} is refused: mode {mode:04o}, owner uid {info.st_uid}; it must "
-            "belong to you and be 0700 (chmod 700 it)"
+            "belong to you and be 0700 (chmod 700 it)" + _as_root_hint(info)
         )
 
 

@@ -43,6 +43,15 @@ options:
       - The folder the engine runs in. Relative paths in the other options are taken from it.
       - Defaults to the module's working directory.
     type: path
+  run_as:
+    description:
+      - The site's Unix user. The engine runs as this user (through C(setpriv), with the
+        user's groups and C(HOME)), not as the module's user, because it executes the
+        site's and the snapshot's code.
+      - Nothing changes when the module runs as that user already, or when it is C(root)
+        and the module runs as root. Any other user needs the module to run as root.
+      - Not set, the engine runs as the module's user.
+    type: str
 notes:
   - The engine's warnings become Ansible warnings.
   - A failure has C(kind) besides C(msg). The engine's kinds are C(snapshot_invalid),

@@ -18,11 +18,16 @@ accepts).
 Secrets: every value of the ``environment`` option is replaced by ``********``
 wherever it would appear in a result or an error (the engine's messages, the command
 line, its stderr), as Ansible does for ``no_log`` options.
+
+``run_as``: the engine runs as the site's Unix user (module_utils/run_as.py), never as
+root: it executes the snapshot's and the site's code.
 """
 
 import json
 import os
 import shlex
+
+from ansible_collections.datamig.site.plugins.module_utils import run_as
 
 MASK = "********"
 
@@ -42,6 +47,7 @@ def engine_argument_spec():
         environment=dict(type="dict", default={}, no_log=True),
         plain_environment=dict(type="dict", default={}),
         chdir=dict(type="path"),
+        run_as=dict(type="str"),
     )
 
 
@@ -117,6 +123,7 @@ class DatamigCLI:
         self.environ.update(secret)
         # longest first, so that a secret containing another is hidden whole
         self.secrets = sorted({value for value in secret.values() if value}, key=len, reverse=True)
+        self.run_as = params.get("run_as") or ""
 
     # --- paths and arguments --------------------------------------------------------------
 
@@ -179,10 +186,14 @@ class DatamigCLI:
                 KIND_ENGINE,
                 cmd=command,
             )
+        try:
+            argv, as_user_env = run_as.command(command, self.run_as)
+        except run_as.RunAsError as exc:
+            self.fail(str(exc), KIND_ENGINE, cmd=command)
         rc, stdout, stderr = self.module.run_command(
-            command,
+            argv,
             cwd=self.chdir,
-            environ_update=self.environ,
+            environ_update=dict(self.environ, **as_user_env),
             check_rc=False,
             expand_user_and_vars=False,
         )

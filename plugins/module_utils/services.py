@@ -39,15 +39,24 @@ def fsync_directory(directory):
         os.close(fd)
 
 
-def write_atomically(path, data, mode=0o644):
-    """Write bytes beside path, fsync them, rename them over path, fsync the folder."""
+def write_atomically(path, data, mode=0o644, keep_owner=False):
+    """Write bytes beside path, fsync them, rename them over path, fsync the folder.
+
+    keep_owner: the new file gets the owner and group of the one it replaces (when there is
+    one and this runs as root), e.g. site.env, which the site's user reads through its group."""
     directory = os.path.dirname(path) or "."
+    try:
+        before = os.stat(path) if keep_owner else None
+    except FileNotFoundError:
+        before = None
     fd, tmp = tempfile.mkstemp(prefix=".datamig-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if before is not None and os.geteuid() == 0:
+            os.chown(tmp, before.st_uid, before.st_gid)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -29,6 +29,7 @@ from ansible_collections.datamig.site.plugins.module_utils import (
     new_database,
     outcomes,
     report,
+    run_as,
     services,
     site_env,
     site_state,
@@ -190,9 +191,13 @@ class Window:
         argv = [python, "-m", "datamig", command, *args, "--json"]
         if not (os.path.isfile(python) and os.access(python, os.X_OK)):
             raise StepFailed(f"python {python} is not an executable file")
+        try:  # as the site's user: the engine runs the snapshot's and the site's code
+            argv, user_env = run_as.command(argv, self.p.get("run_as"))
+        except run_as.RunAsError as exc:
+            raise StepFailed(str(exc)) from None
         limit = self.remaining()
         try:
-            rc, out, err = self.runner(argv, limit, env=env, cwd=cwd)
+            rc, out, err = self.runner(argv, limit, env=dict(env, **user_env), cwd=cwd)
         except subprocess.TimeoutExpired:
             raise Deadline(
                 f"datamig {command} overran the window's deadline (datamig_window_timeout "
@@ -276,7 +281,8 @@ class Window:
             if release == self.p["new_release"]:
                 self.env_before, self.env_written = text, wanted
         if wanted != text:
-            services.write_atomically(path, wanted.encode("utf-8"), 0o600)
+            # root's, readable by the site's group (roles/common/tasks/owner.yml)
+            services.write_atomically(path, wanted.encode("utf-8"), 0o640, keep_owner=True)
         link = self.p["current_link"]
         if not (os.path.islink(link) and os.readlink(link) == release):
             tmp = f"{link}.datamig-{os.getpid()}"

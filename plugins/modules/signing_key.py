@@ -103,7 +103,10 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.datamig.site.plugins.module_utils import signing_keys  # noqa: E402
+from ansible_collections.datamig.site.plugins.module_utils import (  # noqa: E402
+    run_as,
+    signing_keys,
+)
 from ansible_collections.datamig.site.plugins.module_utils.datamig_cli import (  # noqa: E402
     DatamigCLI,
     engine_argument_spec,
@@ -118,31 +121,42 @@ def _read_key(path):
         return None
 
 
-def _write_private(path, text):
+def _write_private(path, text, owner=None):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         os.fchmod(handle.fileno(), 0o600)
+        if owner:
+            os.fchown(handle.fileno(), *owner)
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def _trust(cli, folder, line):
+def _scratch(folder, prefix, owner):
+    """A private temporary folder in the key folder, the site's user's when it has one (the
+    engine runs as that user and reads it)."""
+    scratch = tempfile.mkdtemp(prefix=prefix, dir=folder)
+    if owner:
+        os.chown(scratch, *owner)
+    return scratch
+
+
+def _trust(cli, folder, line, owner):
     """datamig key trust FILE: the line through a private temporary file."""
-    scratch = tempfile.mkdtemp(prefix=".trust-", dir=folder)
+    scratch = _scratch(folder, ".trust-", owner)
     try:
         path = os.path.join(scratch, "key.pub")
-        _write_private(path, line + "\n")
+        _write_private(path, line + "\n", owner)
         cli.run("key", "trust", path, "--key-dir", folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _install(cli, module, folder, wanted, keep_old):
+def _install(cli, module, folder, wanted, keep_old, owner):
     """signing.key := wanted, loaded by the engine first; the replaced key stays trusted."""
-    scratch = tempfile.mkdtemp(prefix=".new-", dir=folder)
+    scratch = _scratch(folder, ".new-", owner)
     try:
-        _write_private(os.path.join(scratch, signing_keys.PRIVATE_NAME), wanted)
+        _write_private(os.path.join(scratch, signing_keys.PRIVATE_NAME), wanted, owner)
         data = cli.run("key", "show", "--key-dir", scratch, accept=("key",))
         if data.get("ok") is False:
             module.fail_json(
@@ -153,7 +167,7 @@ def _install(cli, module, folder, wanted, keep_old):
             )
         if keep_old:
             old = cli.run("key", "show", "--key-dir", folder)
-            _trust(cli, folder, old["public_key"])
+            _trust(cli, folder, old["public_key"], owner)
         os.replace(
             os.path.join(scratch, signing_keys.PRIVATE_NAME),
             os.path.join(folder, signing_keys.PRIVATE_NAME),
@@ -207,15 +221,26 @@ def main():
             result.update(key=shown["key"], public_key=shown["public_key"])
             result["trusted_keys"] = sorted(shown["trusted_keys"])
         module.exit_json(changed=bool(actions), **result)
+    try:  # the folder and what the module writes in it: the site's user's (run_as)
+        owner = run_as.owner_ids(params.get("run_as"))
+    except run_as.RunAsError as exc:
+        module.fail_json(msg=f"{exc}; nothing was changed", kind="key")
     if plan["make_folder"]:
         os.makedirs(folder, mode=0o700)
         os.chmod(folder, 0o700)
+        if owner:
+            os.chown(folder, *owner)
     if plan["install_key"]:
         _install(
-            cli, module, folder, signing_keys.normal_pem(params["signing_key"]), plan["keep_old"]
+            cli,
+            module,
+            folder,
+            signing_keys.normal_pem(params["signing_key"]),
+            plan["keep_old"],
+            owner,
         )
     for _ident, line in plan["trust"]:
-        _trust(cli, folder, line)
+        _trust(cli, folder, line, owner)
     shown = cli.run("key", "show", "--key-dir", folder)  # makes the key when there is none
     result.update(key=shown["key"], public_key=shown["public_key"])
     result["trusted_keys"] = sorted(shown["trusted_keys"])

@@ -68,6 +68,12 @@ options:
     description: The site's C(bin) folder (its C(site-env) wrapper).
     type: path
     required: true
+  run_as:
+    description:
+      - The site's Unix user. The engine's snapshot, verify and restore run as this user
+        (C(setpriv)), not as root; C(site-env) drops to it by itself.
+      - Not set, or the user the module runs as, nothing is dropped.
+    type: str
   snapshots_dir:
     description: Where the snapshot is written (C(<snapshots_dir>/<run_id>)).
     type: path
@@ -314,6 +320,7 @@ def argument_spec():
         current_link=path,
         site_env_path=path,
         bin_dir=path,
+        run_as=dict(type="str"),
         snapshots_dir=path,
         db_dir=path,
         db_vendor=dict(type="str", choices=["sqlite", "postgresql", "mysql"], default="sqlite"),

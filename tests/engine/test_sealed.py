@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import pwd
 import shutil
 import stat
 from pathlib import Path
@@ -239,6 +240,22 @@ def test_key_folder_is_made_private_and_loose_modes_are_refused(sqlite_source, t
         datamig("verify", str(tmp_path / "s1"), "--json", "--key-dir", str(keys), check=False)
     )
     assert "key folder" in error["error"] and "chmod 700" in error["error"]
+
+
+def test_root_refuses_a_site_users_key_folder_and_says_how_to_run(sqlite_source, tmp_path):
+    """The site's keys are its user's; root taking them would trust keys that user could have
+    swapped, and run that user's snapshots as root. (The suite runs as root.)"""
+    source, _snap = sqlite_source
+    keys = tmp_path / "keys"
+    datamig("snapshot", *site_args(), "-o", str(tmp_path / "s1"), "--key-dir", str(keys), db=source)
+    nobody = pwd.getpwnam("nobody")
+    for path in (keys, keys / "signing.key"):
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    error = json_error(
+        datamig("verify", str(tmp_path / "s1"), "--json", "--key-dir", str(keys), check=False)
+    )
+    assert f"owner uid {nobody.pw_uid}" in error["error"], error
+    assert "run the engine as that user (the site's bin/site-env" in error["error"], error
 
 
 def test_site_names_with_quotes_and_backslashes_round_trip(sqlite_source, databases, tmp_path):

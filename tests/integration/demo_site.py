@@ -73,23 +73,30 @@ def site_env_prefix(site_root: str) -> str:
     return f"set -a; . {site_root}/shared/site.env; set +a; cd {site_root}/current && "
 
 
+def as_owner_of(path: str) -> str:
+    """A shell prefix that runs the rest as the owner of ``path`` (the engine accepts only a
+    key folder of its own user: the site's keys are the site's user's)."""
+    return f"setpriv --reuid=$(stat -c %u {path}) --regid=$(stat -c %g {path}) --clear-groups -- "
+
+
 def site_key(host: TestHost, site_root: str) -> dict[str, Any]:
     """The site's signing key folder, shared/keys, as ``datamig key show`` sees it (the
-    folder must exist: nothing is made), with the folder's and the key's modes."""
+    folder must exist: nothing is made), with the folder's and the key's modes and owners."""
     folder = f"{site_root}/shared/keys"
-    modes = host.run(f"stat -c %a {folder} {folder}/signing.key", check=True).stdout.split()
+    stat = host.run(f"stat -c '%a %U' {folder} {folder}/signing.key", check=True).stdout.split()
     shown = host.run(
-        f"{site_root}/current/venv/bin/python -m datamig key show --key-dir {folder} --json",
+        as_owner_of(folder)
+        + f"{site_root}/current/venv/bin/python -m datamig key show --key-dir {folder} --json",
         check=True,
     )
-    return {**json.loads(shown.stdout), "modes": modes}
+    return {**json.loads(shown.stdout), "modes": stat[0::2], "owners": stat[1::2]}
 
 
 def snapshot_signer(host: TestHost, site_root: str, snapshot: str, key_dir: str) -> str:
-    """The key id that signed ``snapshot``, checked with ``key_dir`` (an AssertionError
-    with the engine's message when that folder does not accept it)."""
+    """The key id that signed ``snapshot``, checked with ``key_dir`` by its owner (an
+    AssertionError with the engine's message when that folder does not accept it)."""
     result = host.run(
-        f"{site_root}/current/venv/bin/python -m datamig verify {snapshot} "
+        as_owner_of(key_dir) + f"{site_root}/current/venv/bin/python -m datamig verify {snapshot} "
         f"--key-dir {key_dir} --json"
     )
     data = json.loads(result.stdout)
@@ -293,6 +300,20 @@ def cron_job(host: TestHost, marker: str, user: str = "root") -> tuple[list[str]
 
 # cron's environment: no PATH beyond /usr/bin:/bin, HOME of the user, /bin/sh
 CRON_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "SHELL": "/bin/sh", "LOGNAME": "root"}
+
+
+def as_cron_of(user: str, command: str) -> list[str]:
+    """``command`` as cron runs a line of ``user``'s crontab: ``/bin/sh -c`` as that user,
+    its groups, HOME and LOGNAME (with CRON_ENV's PATH)."""
+    return [
+        "sh",
+        "-c",
+        'HOME=$(getent passwd "$1" | cut -d: -f6) LOGNAME=$1 exec setpriv --reuid="$1" '
+        '--regid="$(id -g "$1")" --init-groups -- /bin/sh -c "$2"',
+        "sh",
+        user,
+        command,
+    ]
 
 
 def offsite_vars(target: TestHost, path: str, **keep: int) -> dict[str, Any]:

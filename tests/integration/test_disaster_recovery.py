@@ -23,6 +23,7 @@ from tests.hosts.postgres import start_postgres
 from .demo_site import (
     CRON_ENV,
     DEMO,
+    as_cron_of,
     cron_job,
     exists,
     get,
@@ -84,8 +85,8 @@ def test_recover_sqlite_site_from_the_offsite_copy(test_hosts):
         check=True,
     )
     _assert_ok(run_playbook("playbooks/schedule.yml", [node], variables))
-    _when, job = cron_job(node, WRAPPER)
-    ran = node.run(job, env=CRON_ENV, timeout=300)  # exactly what cron runs
+    _when, job = cron_job(node, WRAPPER, f"datamig-{SITE}")  # the site user's crontab
+    ran = node.run(as_cron_of(f"datamig-{SITE}", job), env=CRON_ENV, timeout=300)  # as cron does
     assert ran.returncode == 0, ran.stdout + ran.stderr
     [record] = json_lines(node, RUN_LOG)
     assert record["outcome"] == "ok", record
@@ -252,8 +253,9 @@ def test_recover_postgresql_site_from_the_offsite_copy(test_hosts):
         check=True,
     )
     _assert_ok(run_playbook("playbooks/schedule.yml", [node], variables))
-    _when, job = cron_job(node, f"{PG_ROOT}/bin/datamig-scheduled-snapshot")
-    ran = node.run(job, env=CRON_ENV, timeout=300)
+    pg_user = f"datamig-{PG_SITE}"
+    _when, job = cron_job(node, f"{PG_ROOT}/bin/datamig-scheduled-snapshot", pg_user)
+    ran = node.run(as_cron_of(pg_user, job), env=CRON_ENV, timeout=300)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     [record] = json_lines(node, f"/var/log/supervisor/{PG_SITE}-scheduled-snapshot.jsonl")
     assert record["outcome"] == "ok", record

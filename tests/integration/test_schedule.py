@@ -22,6 +22,7 @@ from tests.hosts.ansible import run_playbook
 from .demo_site import (
     CRON_ENV,
     DEMO,
+    as_cron_of,
     cron_job,
     crontab,
     exists,
@@ -42,6 +43,7 @@ test_hosts = fixtures.test_hosts
 
 SITE = "demo"
 ROOT_DIR = f"/srv/{SITE}"
+USER = f"datamig-{SITE}"  # the site's own user: the cron entry is its, the snapshot runs as it
 WRAPPER = f"{ROOT_DIR}/bin/datamig-scheduled-snapshot"
 RUN_LOG = f"/var/log/supervisor/{SITE}-scheduled-snapshot.jsonl"
 FAR = "/srv/offsite"
@@ -136,7 +138,7 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     checked = run_playbook("playbooks/schedule.yml", [node], schedule, args=["--check"])
     _assert_ok(checked)
     assert recap_changed(checked, node.name) > 0
-    assert crontab(node) == []
+    assert crontab(node, USER) == [] and crontab(node) == []
     assert not exists(node, WRAPPER) and not exists(node, f"{ROOT_DIR}/shared/offsite.json")
 
     # Installed; the key's content never shows; a second run changes nothing.
@@ -146,9 +148,11 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     assert str(identity) not in first.stdout + first.stderr
     second = run_playbook("playbooks/schedule.yml", [node], schedule)
     _assert_ok(second)
-    assert recap_changed(second, node.name) == 0, second.stdout[-3000:]
+    changed = [t.split("]")[0] for t in second.stdout.split("TASK [") if "\nchanged:" in t]
+    assert recap_changed(second, node.name) == 0, changed
 
-    when, job = cron_job(node, WRAPPER)
+    when, job = cron_job(node, WRAPPER, USER)
+    assert not any(WRAPPER in line for line in crontab(node))  # none of root's
     assert when == ["17", "3", "*", "*", "*"]  # daily at 03:17, the default
     assert job.startswith(WRAPPER + " ")
     identity_path = f"{ROOT_DIR}/shared/offsite_age_identity"
@@ -172,7 +176,7 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     # The simulated calendar: cron's own command line, plus --now (words after the
     # redirections are still the wrapper's arguments), in cron's environment.
     for stamp in RUNS:
-        run = node.run(f"{job} --now {stamp}", env=CRON_ENV, timeout=300)
+        run = node.run(as_cron_of(USER, f"{job} --now {stamp}"), env=CRON_ENV, timeout=300)
         output = read_text(node, f"/var/log/supervisor/{SITE}-scheduled-snapshot.out")
         assert run.returncode == 0, (stamp, run.stdout, run.stderr, (output or "")[-3000:])
     runs = json_lines(node, RUN_LOG)
@@ -189,7 +193,9 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
     # A run while an upgrade holds the lock: skipped, exit 0, the holder logged, no snapshot.
     owner = "upgrade-20261125T031000-demo"
     _assert_ok(run_playbook(_lock_play(owner, "present"), [node]))
-    skipped = node.run(f"{job} --now 2026-11-25T03:17:00Z", env=CRON_ENV, timeout=300)
+    skipped = node.run(
+        as_cron_of(USER, f"{job} --now 2026-11-25T03:17:00Z"), env=CRON_ENV, timeout=300
+    )
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
     last = json_lines(node, RUN_LOG)[-1]
     assert last["outcome"] == "skipped", last
@@ -204,7 +210,7 @@ def test_schedule_retention_offsite_lock_and_removal(test_hosts):
         "playbooks/schedule.yml", [node], {**schedule, "datamig_schedule_state": "absent"}
     )
     _assert_ok(removed)
-    assert not any(WRAPPER in line for line in crontab(node))
+    assert not any(WRAPPER in line for line in crontab(node, USER) + crontab(node))
     for path in (WRAPPER, f"{ROOT_DIR}/shared/offsite.json", f"{ROOT_DIR}/shared/offsite_key"):
         assert not exists(node, path), path
     assert not exists(node, identity_path)

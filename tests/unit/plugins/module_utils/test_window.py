@@ -3,6 +3,7 @@ HTTP check - the step order, what is rolled back at each point, the deadline."""
 
 import json
 import os
+import pwd
 import subprocess
 
 import pytest
@@ -380,3 +381,42 @@ def test_a_bad_hook_is_refused_before_the_window_starts(tmp_path):
     with pytest.raises(ValueError, match="no hook point"):
         window.plan(node.params(hooks={"before_release": ["true"]}))
     assert node.calls == [] and node.records() == []
+
+
+def test_the_engine_runs_as_the_site_user_and_site_env_keeps_its_group(tmp_path):
+    nobody = pwd.getpwnam("nobody")
+    node = Node(tmp_path)
+    env_file = tmp_path / "shared" / "site.env"
+    os.chown(env_file, 0, nobody.pw_gid)
+    env_file.chmod(0o640)
+    as_user = []
+    fake = node.run
+
+    def run(argv, timeout, env=None, cwd=None):
+        if argv[0] == "setpriv":
+            as_user.append((argv[: argv.index("--")], env["HOME"], argv[argv.index("--") + 4]))
+            argv = argv[argv.index("--") + 1 :]
+        return fake(argv, timeout, env=env, cwd=cwd)
+
+    win = window.Window(node.params(run_as="nobody"), runner=run, get=node.get)
+    assert win.execute()[0] == "upgraded"
+    prefix = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--init-groups"]
+    assert as_user == [
+        (prefix, nobody.pw_dir, "snapshot"),
+        (prefix, nobody.pw_dir, "verify"),
+        (prefix, nobody.pw_dir, "restore"),
+    ]
+    # supervisorctl (and site-env, which drops by itself) run as the window does
+    assert not [c for c in node.calls if c[0] == "setpriv"]
+    info = env_file.stat()
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (0, nobody.pw_gid, 0o640)
+    assert "s-2.sqlite3" in env_file.read_text()
+
+
+def test_an_unknown_site_user_fails_the_snapshot_and_rolls_back(tmp_path):
+    node = Node(tmp_path)
+    win = node.window(run_as="datamig-no-such-user")
+    outcome, failed, reason = win.execute()
+    assert (outcome, failed) == ("rolled back", "snapshot")
+    assert "datamig-no-such-user does not exist" in reason
+    assert node.live() == node.old

@@ -3,8 +3,12 @@ vault installed (the replaced one still trusted), other nodes' keys trusted, bad
 refused with nothing changed, the key never in a result."""
 
 import os
+import pwd
+import shutil
 import stat
 import subprocess
+import tempfile
+from pathlib import Path
 
 from ...helpers import PYTHON, run_module
 
@@ -87,3 +91,30 @@ def test_bad_keys_are_refused_and_nothing_changes(tmp_path):
     assert "bm90IGEga2V5" not in bad_pem.serialized()
     assert sorted(p.name for p in folder.rglob("*")) == before
     assert run_module(signing_key, _args(folder))["key"] == own["key"]
+
+
+def test_the_folder_and_the_key_are_the_site_users_with_run_as():
+    # the engine runs as nobody: the folder must be reachable by it (not under pytest's 0700 tmp)
+    nobody = pwd.getpwnam("nobody")
+    base = tempfile.mkdtemp(prefix="dmt-keys-")
+    try:
+        os.chmod(base, 0o755)
+        folder = os.path.join(base, "keys")
+        pem, _public = _engine_key(Path(base), "vault")
+        _other_pem, other_public = _engine_key(Path(base), "other")
+        made = run_module(
+            signing_key,
+            _args(folder, signing_key=pem, trusted_keys=[other_public], run_as="nobody"),
+        )
+        assert not made.failed, made
+        assert made["actions"][:2] == ["made folder", "installed key"], made["actions"]
+        assert [a.split()[0] for a in made["actions"][2:]] == ["trusted"], made["actions"]
+        for path in (folder, os.path.join(folder, "signing.key")):
+            assert (os.lstat(path).st_uid, os.lstat(path).st_gid) == (nobody.pw_uid, nobody.pw_gid)
+        # nothing of root's left in it: the engine, as nobody, reads and writes it all
+        owners = {os.lstat(os.path.join(d, n)).st_uid for d, _s, fs in os.walk(folder) for n in fs}
+        assert owners == {nobody.pw_uid}
+        again = run_module(signing_key, _args(folder, signing_key=pem, run_as="nobody"))
+        assert not again.failed and not again["changed"], again
+    finally:
+        shutil.rmtree(base)

@@ -103,7 +103,9 @@ def test_upgrade_then_a_failure_at_each_step_then_too_little_disk(test_host, tmp
         site_env_prefix(ROOT_DIR) + "venv/bin/python manage.py demo_fill --rows 2000 --seed 1",
         check=True,
     )
-    assert host.run(f"stat -c %a {ROOT_DIR}/shared/site.env").stdout.strip() == "600"
+    # root's; its group the site's user's, who reads it (and nobody else)
+    stat = host.run(f"stat -c '%a %U %G' {ROOT_DIR}/shared/site.env").stdout.split()
+    assert stat == ["640", "root", f"datamig-{SITE}"]
     assert get(host, "/") == (200, "datamig-demo version 1")
     expected = expected_checksums(host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path)
 

@@ -93,9 +93,20 @@ def test_bad_keys_are_refused_and_nothing_changes(tmp_path):
     assert run_module(signing_key, _args(folder))["key"] == own["key"]
 
 
+def _python_for_another_user() -> tuple[str, dict[str, str]]:
+    """An interpreter with the engine that another user can run, and its environment: the
+    system's Python 3.11 seeing .venv's packages and the engine's source, as a release's
+    virtualenv on the test hosts does (this process's own may live under root's home, which
+    others cannot enter)."""
+    root = Path(__file__).resolve().parents[4]
+    [purelib] = (root / ".venv" / "lib").glob("python3.11/site-packages")
+    return "/usr/bin/python3", {"PYTHONPATH": f"{root / 'engine'}:{purelib}"}
+
+
 def test_the_folder_and_the_key_are_the_site_users_with_run_as():
     # the engine runs as nobody: the folder must be reachable by it (not under pytest's 0700 tmp)
     nobody = pwd.getpwnam("nobody")
+    python, env = _python_for_another_user()
     base = tempfile.mkdtemp(prefix="dmt-keys-")
     try:
         os.chmod(base, 0o755)
@@ -104,7 +115,8 @@ def test_the_folder_and_the_key_are_the_site_users_with_run_as():
         _other_pem, other_public = _engine_key(Path(base), "other")
         made = run_module(
             signing_key,
-            _args(folder, signing_key=pem, trusted_keys=[other_public], run_as="nobody"),
+            _args(folder, signing_key=pem, trusted_keys=[other_public], run_as="nobody")
+            | {"python": python, "plain_environment": env},
         )
         assert not made.failed, made
         assert made["actions"][:2] == ["made folder", "installed key"], made["actions"]
@@ -114,7 +126,11 @@ def test_the_folder_and_the_key_are_the_site_users_with_run_as():
         # nothing of root's left in it: the engine, as nobody, reads and writes it all
         owners = {os.lstat(os.path.join(d, n)).st_uid for d, _s, fs in os.walk(folder) for n in fs}
         assert owners == {nobody.pw_uid}
-        again = run_module(signing_key, _args(folder, signing_key=pem, run_as="nobody"))
+        again = run_module(
+            signing_key,
+            _args(folder, signing_key=pem, run_as="nobody")
+            | {"python": python, "plain_environment": env},
+        )
         assert not again.failed and not again["changed"], again
     finally:
         shutil.rmtree(base)

@@ -66,6 +66,16 @@ def write_atomically(path, data, mode=0o644, keep_owner=False):
     fsync_directory(directory)
 
 
+def replace_link(link, target):
+    """Point the symlink link at target atomically (a new link renamed over it), fsync'ed."""
+    tmp = f"{link}.datamig-{os.getpid()}"
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    fsync_directory(os.path.dirname(link))
+
+
 def maintenance_on(flag, reason, run_id):
     """The maintenance flag on (nginx serves the maintenance page while it exists)."""
     content = {"reason": reason, "since": journal.utc_now(), "run_id": run_id}

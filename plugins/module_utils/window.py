@@ -285,12 +285,7 @@ class Window:
             services.write_atomically(path, wanted.encode("utf-8"), 0o640, keep_owner=True)
         link = self.p["current_link"]
         if not (os.path.islink(link) and os.readlink(link) == release):
-            tmp = f"{link}.datamig-{os.getpid()}"
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-            os.symlink(release, tmp)
-            os.replace(tmp, link)
-            services.fsync_directory(os.path.dirname(link))
+            services.replace_link(link, release)
         self.app("restarted", timeout)
 
     # --- the steps ------------------------------------------------------------------------

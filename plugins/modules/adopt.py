@@ -23,6 +23,17 @@ description:
     with other sites, unless O(allow_shared_env) (then they are upgraded together).
   - With O(state=present), records the description (without the database password) in
     C(<state_dir>/adopted.json), mode 0600; the site's own files are never written.
+  - With O(state=managed), also puts the site under datamig's layout in O(state_dir), which
+    becomes the site's datamig root (C(datamig_site_root)) - C(releases/adopted-<stamp>/)
+    whose C(venv) is the site's own virtualenv, C(current), C(shared/site.env) naming the
+    live database in O(db_name_var), the journal - and makes the path where the site expects
+    its virtualenv a symlink to C(<state_dir>/current/venv) (a real folder is renamed to
+    C(<path>.datamig-adopted) first, never copied). It adds one managed block at the end of
+    the settings file (the live database's name read from site.env by the engine's
+    C(datamig.live_database), which must be installed in the site's virtualenv) and, for an
+    nginx site, one C(include) line per C(server {) that serves the maintenance page while
+    the maintenance flag exists; O(web_server_check) checks that configuration, which is put
+    back when the check fails. A site already taken over is left as it is.
 author:
   - datamig developers (!UNKNOWN)
 options:
@@ -54,10 +65,25 @@ options:
     type: bool
     default: false
   state:
-    description: V(query) only reports; V(present) also records the description in O(state_dir).
+    description:
+      - V(query) only reports; V(present) also records the description in O(state_dir);
+        V(managed) also puts the site under datamig's layout there.
     type: str
-    choices: [query, present]
+    choices: [query, present, managed]
     default: query
+  db_name_var:
+    description: The variable of C(shared/site.env) that names the live database (O(state=managed)).
+    type: str
+    default: ""
+  version:
+    description: The version the site runs now, as the upgrade report and the live history name it (O(state=managed)).
+    type: str
+    default: ""
+  web_server_check:
+    description: The command that checks the web server's configuration after the maintenance include is added (O(state=managed)).
+    type: list
+    elements: str
+    default: [nginx, -t]
   state_dir:
     description: Where datamig keeps the adopted site's own state (journal, snapshots, reports, C(adopted.json)).
     type: path
@@ -130,12 +156,25 @@ refusals:
   elements: str
 record:
   description: The file the description was recorded in (O(state=present)).
-  returned: when O(state=present)
+  returned: when O(state=present) or O(state=managed)
+  type: str
+takeover:
+  description: What putting the site under datamig's layout did (in check mode, would do), in order; empty once it is.
+  returned: when O(state=managed)
+  type: list
+  elements: dict
+  sample:
+    - {action: release, path: /var/lib/datamig/prod1/releases/adopted-20261204T101500Z}
+    - {action: settings, path: /usr/local/lino/lino_local/prod1/settings.py}
+live_release:
+  description: The release C(current) points at once the site is taken over.
+  returned: when O(state=managed)
   type: str
 """
 
 import json  # noqa: E402
 import os  # noqa: E402
+import pwd  # noqa: E402
 import tempfile  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
@@ -143,6 +182,7 @@ from ansible.module_utils.common.text.converters import to_native  # noqa: E402
 from ansible_collections.datamig.site.plugins.module_utils import (  # noqa: E402
     adopted_site,
     getlino_site,
+    takeover,
 )
 
 RECORD = "adopted.json"
@@ -184,7 +224,10 @@ def record(path, shown, check_mode):
     if check_mode:
         return True
     folder = os.path.dirname(path)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if not os.path.isdir(folder):
+        # the site's datamig root once taken over: its user must reach shared/site.env
+        os.makedirs(folder, mode=0o755)
+        os.chmod(folder, 0o755)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".adopted-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -198,6 +241,37 @@ def record(path, shown, check_mode):
     return True
 
 
+def manage(module, site):
+    """Put the site under datamig's layout (module_utils/takeover.py): the result's parts."""
+    params = module.params
+    root, var, version = params["state_dir"], params["db_name_var"], params["version"]
+    if module.check_mode:
+        steps, _facts = takeover.plan(site, root, var, version)
+        return {"changed": bool(steps), "takeover": takeover.public_plan(steps), "live_release": ""}
+    try:
+        gid = pwd.getpwnam(site["run_user"]).pw_gid if site.get("run_user") else None
+    except KeyError:
+        raise takeover.TakeoverError(
+            "the site's programs run as {}, who is no user of this node".format(site["run_user"])
+        ) from None
+
+    def check_web():
+        rc, out, err = module.run_command(params["web_server_check"])
+        if rc != 0:
+            raise takeover.TakeoverError(
+                "{} refuses the configuration with the maintenance page (put back as it was): {}".format(
+                    " ".join(params["web_server_check"]), (err or out).strip()
+                )
+            )
+
+    steps = takeover.apply(site, root, var, version, check_web=check_web, gid=gid)
+    return {
+        "changed": bool(steps),
+        "takeover": takeover.public_plan(steps),
+        "live_release": os.path.realpath(os.path.join(root, "current")),
+    }
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -206,11 +280,17 @@ def main():
             description=dict(type="dict", default={}),
             database_password=dict(type="str", default="", no_log=True),
             allow_shared_env=dict(type="bool", default=False),
-            state=dict(type="str", choices=["query", "present"], default="query"),
+            state=dict(type="str", choices=["query", "present", "managed"], default="query"),
             state_dir=dict(type="path"),
             root=dict(type="path", default="/"),
+            db_name_var=dict(type="str", default=""),
+            version=dict(type="str", default=""),
+            web_server_check=dict(type="list", elements="str", default=["nginx", "-t"]),
         ),
-        required_if=[("state", "present", ["state_dir"])],
+        required_if=[
+            ("state", "present", ["state_dir"]),
+            ("state", "managed", ["state_dir", "db_name_var"]),
+        ],
         supports_check_mode=True,
     )
     params = module.params
@@ -236,10 +316,21 @@ def main():
             refusals=refusals,
         )
     result = dict(changed=False, site=shown, refusals=[])
-    if params["state"] == "present":
+    if params["state"] == "managed":
+        if params["root"] != "/":
+            module.fail_json(msg="state=managed works on the node itself (root /)", site=shown)
+        try:
+            result.update(manage(module, site))
+        except (takeover.TakeoverError, OSError) as exc:
+            module.fail_json(
+                msg="cannot take {} over: {}".format(params["name"], to_native(exc)),
+                site=shown,
+                refusals=[to_native(exc)],
+            )
+    if params["state"] in ("present", "managed"):
         path = os.path.join(params["state_dir"], RECORD)
         try:
-            result["changed"] = record(path, shown, module.check_mode)
+            result["changed"] = record(path, shown, module.check_mode) or result["changed"]
         except OSError as exc:
             module.fail_json(msg=f"cannot record {path}: {to_native(exc)}", site=shown, refusals=[])
         result["record"] = path

@@ -104,11 +104,13 @@ def snapshot_signer(host: TestHost, site_root: str, snapshot: str, key_dir: str)
     return data["key"]
 
 
-def live_checksums(host: TestHost, site_root: str) -> dict[str, str]:
+def live_checksums(
+    host: TestHost, site_root: str, settings: str = "demo_site.settings"
+) -> dict[str, str]:
     """Per table checksum of the database shared/site.env names, with the live code."""
     result = host.run(
         site_env_prefix(site_root)
-        + "venv/bin/python -m datamig checksum --settings demo_site.settings --pythonpath . --json",
+        + f"venv/bin/python -m datamig checksum --settings {settings} --pythonpath . --json",
         check=True,
     )
     return {table: t["sha256"] for table, t in json.loads(result.stdout)["tables"].items()}
@@ -121,6 +123,7 @@ def expected_checksums(
     allow_loss: list[str],
     work: Path,
     vendor: str = "sqlite",
+    settings: str = "demo_site.settings",
 ) -> dict[str, str]:
     """The table checksums the live database must have after an upgrade to ``target``:
     a snapshot taken on the host with the live code, restored here with the target's
@@ -130,7 +133,7 @@ def expected_checksums(
     host.run(
         f"rm -rf {snap}; "
         + site_env_prefix(site_root)
-        + f"venv/bin/python -m datamig snapshot --settings demo_site.settings --pythonpath . -o {snap} --json",
+        + f"venv/bin/python -m datamig snapshot --settings {settings} --pythonpath . -o {snap} --json",
         check=True,
     )
     local = work / "expected-snapshot"

@@ -141,3 +141,59 @@ def test_a_wrong_description_names_each_problem(tmp_path):
 def test_a_description_is_refused_for_a_getlino_site(tmp_path):
     result = run_module(adopt, {"name": "x", "root": str(tmp_path), "description": {"venv": "/x"}})
     assert result.failed and "layout=django" in result["msg"]
+
+
+def _managed_site(tmp_path):
+    """A hand-deployed site on this machine's own filesystem (state=managed works on /)."""
+    project = tmp_path / "shop"
+    (project / "venv" / "bin").mkdir(parents=True)
+    (project / "venv" / "bin" / "python").write_text("")
+    (project / "shop_settings.py").write_text("DATABASES = {'default': {'NAME': 'x'}}\n")
+    conf = tmp_path / "shop.conf"
+    conf.write_text("server {\n    listen 80;\n}\n")
+    description = dict(
+        DESCRIPTION,
+        project_dir=str(project),
+        settings_module="shop_settings",
+        venv=str(project / "venv"),
+        web_server={"kind": "nginx", "config": str(conf)},
+        run_user="",
+    )
+    args = {
+        "name": "shop",
+        "layout": "django",
+        "description": description,
+        "state": "managed",
+        "state_dir": str(tmp_path / "state"),
+        "db_name_var": "SHOP_DB_NAME",
+        "version": "7",
+    }
+    return args, project, conf
+
+
+def test_managed_in_check_mode_says_what_it_would_do_and_does_nothing(tmp_path):
+    args, _project, _conf = _managed_site(tmp_path)
+    before = _tree(tmp_path)
+    result = run_module(adopt, dict(args, web_server_check=["true"]), check_mode=True)
+    assert not result.failed, result
+    assert result["changed"] is True
+    assert [step["action"] for step in result["takeover"]][:2] == ["web_server", "release"]
+    assert _tree(tmp_path) == before and not (tmp_path / "state").exists()
+
+
+def test_managed_takes_the_site_over_once_and_a_refused_web_check_changes_nothing(tmp_path):
+    args, project, conf = _managed_site(tmp_path)
+    before = _tree(project), conf.read_text()
+    refused = run_module(
+        adopt, dict(args, web_server_check=["sh", "-c", "echo bad conf >&2; false"])
+    )
+    assert refused.failed and "bad conf" in refused["msg"] and "put back" in refused["msg"]
+    assert (_tree(project), conf.read_text()) == before
+    done = run_module(adopt, dict(args, web_server_check=["true"]))
+    assert not done.failed, done
+    assert done["changed"] is True
+    assert os.readlink(project / "venv") == str(tmp_path / "state" / "current" / "venv")
+    assert done["live_release"].startswith(str(tmp_path / "state" / "releases" / "adopted-"))
+    assert (tmp_path / "state" / "adopted.json").exists()
+    again = run_module(adopt, dict(args, web_server_check=["true"]))
+    assert not again.failed and again["changed"] is False and again["takeover"] == []

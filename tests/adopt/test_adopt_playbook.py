@@ -1,5 +1,6 @@
-"""playbooks/adopt.yml on a real test host: a hand-deployed Django site recorded as it is,
-its password kept out of the record and the output, a wrong description refused."""
+"""playbooks/adopt.yml on a real test host, reading only (datamig_adopt_take_over=false): a
+hand-deployed Django site recorded as it is, its password kept out of the record and the
+output, a wrong description refused."""
 
 import json
 
@@ -12,6 +13,7 @@ STATE_DIR = "/srv/datamig-state/shop"
 def _site_vars(venv="/srv/shop/venv"):
     return {
         "datamig_adopt_layout": "django",
+        "datamig_adopt_take_over": False,  # only read and record (test_adopt_upgrade takes over)
         "datamig_adopt_state_dir": STATE_DIR,
         "datamig_adopt_database_password": PASSWORD,
         "datamig_adopt_description": {

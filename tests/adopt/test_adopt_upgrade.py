@@ -1,0 +1,247 @@
+"""A hand-deployed Django site, adopted, upgraded and rolled back by the real playbooks.
+
+The site is made on a test host the way people deploy Django by hand, not by datamig: a
+project folder /srv/handsite with its own settings module (the database written inline)
+and manage.py, the application's code in /srv/handsite/app (the demo site, version 1,
+installed into the virtualenv /srv/handsite/venv as ``pip install -e`` would), gunicorn
+under the system's supervisor as the site's own user, and nginx in front. Then:
+
+- ``playbooks/adopt.yml`` takes it over while a poller GETs it: every answer 200, its
+  tables unchanged, the virtualenv's path now a link into datamig's root, a second run
+  changes nothing;
+- ``playbooks/upgrade.yml`` upgrades it to version 2: served by the new code through the
+  site's own nginx and supervisor program, every table as the engine's own migration of
+  the same data predicts, users seeing the site or its maintenance page, never an error;
+- ``playbooks/rollback.yml`` puts version 1 and its database back exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+
+from tests.hosts.ansible import run_playbook
+from tests.integration.demo_site import (
+    ALLOW_LOSS_1_TO_2,
+    DEMO,
+    GUNICORN,
+    Poller,
+    expected_checksums,
+    get,
+    live_checksums,
+    read_text,
+    recap_changed,
+    reports,
+    site_vars,
+    wheelhouse,
+)
+
+pytestmark = pytest.mark.slow
+
+SITE = "handsite"
+PROJECT = f"/srv/{SITE}"
+ROOT_DIR = f"/srv/datamig/{SITE}"
+USER = "dmt-handsite"
+DB = f"{PROJECT}/db/{SITE}.sqlite3"
+APP = "127.0.0.1:8011"
+SETTINGS = "hand_settings"
+VAR = "HANDSITE_DB_NAME"
+
+HAND_SETTINGS = f"""# The operator's own settings of {SITE}: the application's, the database inline.
+from demo_site.settings import *  # noqa: F403
+
+DATABASES = {{
+    "default": {{
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": "{DB}",
+    }}
+}}
+"""
+MANAGE = f"""#!{PROJECT}/venv/bin/python
+import os
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{SETTINGS}")
+from django.core.management import execute_from_command_line
+
+execute_from_command_line(sys.argv)
+"""
+SUPERVISOR = f"""[program:{SITE}]
+command={PROJECT}/venv/bin/gunicorn --bind {APP} --workers 2 demo_site.wsgi:application
+directory={PROJECT}
+environment=DJANGO_SETTINGS_MODULE="{SETTINGS}"
+user={USER}
+autostart=true
+startsecs=2
+stopasgroup=true
+killasgroup=true
+"""
+NGINX = """server {{
+    listen {address}:80;
+    server_name _;
+    location / {{
+        proxy_pass http://{app};
+        proxy_set_header Host $host;
+    }}
+}}
+"""
+
+
+def _assert_ok(result) -> None:
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def _write(host, path: str, text: str, mode: str = "0644") -> None:
+    host.run(f"cat > {path} && chmod {mode} {path}", input=text, check=True)
+
+
+def _build_site(host) -> None:
+    """The hand-deployed site, serving version 1 with data (nothing of datamig's)."""
+    inherit = site_vars(SITE)["datamig_venv_inherit_site_packages"]
+    host.run(
+        f"id -u {USER} >/dev/null 2>&1 || useradd --system --no-create-home "
+        f"--shell /usr/sbin/nologin {USER}",
+        check=True,
+    )
+    host.run(
+        f"mkdir -p {PROJECT}/db && cp -r {DEMO}/v1 {PROJECT}/app"
+        f" && /usr/bin/python3 -m venv {PROJECT}/venv"
+        f" && purelib=$({PROJECT}/venv/bin/python -c "
+        "'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])')"
+        f" && echo {shlex.quote(f'import site; site.addsitedir({inherit!r})')} > $purelib/_base.pth"
+        f" && echo {PROJECT}/app > $purelib/_app.pth"
+        f" && {PROJECT}/venv/bin/pip install -q --no-index --find-links {wheelhouse()} {GUNICORN}"
+        f" && chown -R {USER}: {PROJECT}/db",
+        check=True,
+    )
+    _write(host, f"{PROJECT}/{SETTINGS}.py", HAND_SETTINGS)
+    _write(host, f"{PROJECT}/manage.py", MANAGE, "0755")
+    as_user = f"cd {PROJECT} && setpriv --reuid={USER} --regid=$(id -g {USER}) --init-groups -- "
+    host.run(as_user + "venv/bin/python manage.py migrate --noinput -v0", check=True)
+    host.run(as_user + "venv/bin/python manage.py demo_fill --rows 400 --seed 7", check=True)
+    _write(host, f"/etc/supervisor/conf.d/{SITE}.conf", SUPERVISOR)
+    _write(
+        host, f"/etc/nginx/sites-enabled/{SITE}.conf", NGINX.format(address=host.address, app=APP)
+    )
+    conf = "/etc/supervisor/supervisord.conf"
+    host.run(
+        f"supervisorctl -c {conf} pid 2>/dev/null | grep -qxE '[0-9]+' || supervisord -c {conf};"
+        f" for i in $(seq 50); do supervisorctl -c {conf} pid 2>/dev/null | grep -qxE '[0-9]+'"
+        " && break; sleep 0.2; done;"
+        f" supervisorctl -c {conf} update; nginx -t && (nginx -s reload 2>/dev/null || nginx)",
+        check=True,
+    )
+    for _attempt in range(50):
+        status, body = get(host, "/")
+        if status == 200:
+            break
+        host.run("sleep 0.2")
+    assert status == 200 and "version 1" in body, (status, body)
+
+
+def _checksums_by_hand(host) -> dict[str, str]:
+    """Every table's checksum read with the site's own settings (before datamig's root exists)."""
+    out = host.run(
+        f"cd {PROJECT} && DJANGO_SETTINGS_MODULE={SETTINGS} venv/bin/python -m datamig checksum"
+        f" --settings {SETTINGS} --pythonpath {PROJECT} --json",
+        check=True,
+    ).stdout
+    return {table: t["sha256"] for table, t in json.loads(out)["tables"].items()}
+
+
+def _vars(**extra):
+    return site_vars(
+        SITE,
+        datamig_site_root=ROOT_DIR,
+        datamig_settings=SETTINGS,
+        datamig_db_name_var=VAR,
+        datamig_db_vendor_var="",
+        datamig_program=SITE,
+        datamig_app_bind=APP,
+        datamig_site_user=USER,
+        datamig_adopt_layout="django",
+        datamig_adopt_version="1",
+        datamig_adopt_description={
+            "project_dir": PROJECT,
+            "settings_module": SETTINGS,
+            "venv": f"{PROJECT}/venv",
+            "database": {"vendor": "sqlite", "name": DB},
+            "programs": [SITE],
+            "app_server": "gunicorn",
+            "web_server": {"kind": "nginx", "config": f"/etc/nginx/sites-enabled/{SITE}.conf"},
+            "run_user": USER,
+        },
+        **extra,
+    )
+
+
+def _live_db(host) -> str:
+    env = read_text(host, f"{ROOT_DIR}/shared/site.env") or ""
+    [line] = [line for line in env.splitlines() if line.startswith(f"{VAR}=")]
+    return shlex.split(line.split("=", 1)[1])[0]
+
+
+def _gunicorn_users(host) -> set[str]:
+    listing = host.run("ps -eo user:32,args", check=True).stdout.splitlines()
+    return {line.split()[0] for line in listing if "gunicorn" in line and APP in line}
+
+
+def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp_path):
+    host = test_host
+    _build_site(host)
+    before = _checksums_by_hand(host)
+    hosts = [host]
+
+    with Poller(host) as adopting:
+        adopted = run_playbook("playbooks/adopt.yml", hosts, _vars())
+    _assert_ok(adopted)
+    assert adopting.seen and adopting.statuses() == [200], adopting.statuses()
+    assert host.run(f"readlink {PROJECT}/venv", check=True).stdout.strip() == (
+        f"{ROOT_DIR}/current/venv"
+    )
+    assert host.run(f"test -d {PROJECT}/venv.datamig-adopted").returncode == 0
+    assert _live_db(host) == DB
+    settings = read_text(host, f"{PROJECT}/{SETTINGS}.py") or ""
+    assert settings.startswith(HAND_SETTINGS) and "datamig.live_database" in settings
+    assert live_checksums(host, ROOT_DIR, SETTINGS) == before
+    again = run_playbook("playbooks/adopt.yml", hosts, _vars())
+    _assert_ok(again)
+    assert recap_changed(again, host.name) == 0, again.stdout[-3000:]
+
+    expected = expected_checksums(
+        host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path, settings=SETTINGS
+    )
+    upgrade_vars = _vars(
+        datamig_version="2",
+        datamig_release_src=str(DEMO / "v2"),
+        datamig_allow_loss=ALLOW_LOSS_1_TO_2,
+    )
+    with Poller(host) as upgrading:
+        upgraded = run_playbook("playbooks/upgrade.yml", hosts, upgrade_vars)
+    _assert_ok(upgraded)
+    status, body = get(host, "/")
+    assert status == 200 and "version 2" in body, (status, body)
+    assert set(upgrading.statuses()) <= {200, 503}, upgrading.statuses()
+    assert all("being upgraded" in page for page in upgrading.bodies(503))
+    assert any("version 2" in page for page in upgrading.bodies(200))
+    [report] = [r for r in reports(host, ROOT_DIR) if r.get("version_to") == "2"]
+    assert report["outcome"] == "upgraded" and report["version_from"] == "1"
+    new_db = _live_db(host)
+    assert new_db.startswith(f"{ROOT_DIR}/shared/db/") and new_db != DB
+    assert live_checksums(host, ROOT_DIR, SETTINGS) == expected
+    assert _gunicorn_users(host) == {USER}
+    # the site's own processes find the new code through the path they always used
+    real = host.run(f"readlink -f {PROJECT}/venv/bin/python", check=True).stdout.strip()
+    assert real.startswith("/usr/bin/python3")
+    venv = host.run(f"readlink -f {PROJECT}/venv", check=True).stdout.strip()
+    assert venv == report["release_to"] + "/venv"
+
+    rolled_back = run_playbook("playbooks/rollback.yml", hosts, _vars())
+    _assert_ok(rolled_back)
+    status, body = get(host, "/")
+    assert status == 200 and "version 1" in body, (status, body)
+    assert _live_db(host) == DB
+    assert live_checksums(host, ROOT_DIR, SETTINGS) == before
+    assert _checksums_by_hand(host) == before

@@ -100,38 +100,68 @@ def maintenance_off(flag):
     return True
 
 
-def supervisor_state(run, config, program, timeout):
-    """The program's state as ``supervisorctl status`` reports it (second field)."""
-    _rc, out, _err = run(["supervisorctl", "-c", config, "status", program], timeout)
-    fields = [*(out or "").split(), "", ""]
-    return fields[1], (out or "").strip()
+def program_names(program):
+    """The programs as a list: one name, or several (``name:*`` for a supervisor group)."""
+    names = [program] if isinstance(program, str) else list(program or [])
+    names = [str(name).strip() for name in names if str(name).strip()]
+    if not names:
+        raise ServiceError("no program to start or stop: name at least one")
+    return names
+
+
+def supervisor_states(run, config, names, timeout):
+    """``{process: state}`` as ``supervisorctl status`` reports the programs (a group gives
+    one line a process), and its output. A name supervisor does not know gives a line
+    ``name: ERROR (no such process)``, state ``ERROR``."""
+    _rc, out, _err = run(["supervisorctl", "-c", config, "status", *names], timeout)
+    states = {}
+    for line in (out or "").splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            states[fields[0].rstrip(":")] = fields[1]
+    return states, (out or "").strip()
+
+
+def settled(states, expected):
+    """Whether every process is in the expected state (a stopped one may also have exited)."""
+    if not states:
+        return False
+    for state in states.values():
+        if state == expected:
+            continue
+        if expected == "STOPPED" and state in ("EXITED", "FATAL"):
+            continue
+        return False
+    return True
 
 
 def app(run, action, manager, program, supervisor_config, timeout=60, pause=1.0):
-    """Start, restart or stop the application; raise ServiceError unless it got there."""
+    """Start, restart or stop the site's programs (one name or several); raise ServiceError
+    unless every process got there."""
+    names = program_names(program)
     if manager == "systemd":
         verb = {"started": "start", "restarted": "restart", "stopped": "stop"}[action]
-        rc, out, err = run(["systemctl", verb, program], timeout)
+        rc, out, err = run(["systemctl", verb, *names], timeout)
         if rc != 0:
-            raise ServiceError(f"systemctl {verb} {program}: {(err or out).strip()}")
+            raise ServiceError(f"systemctl {verb} {' '.join(names)}: {(err or out).strip()}")
         return
     if action != "stopped":
         run(["supervisorctl", "-c", supervisor_config, "update"], timeout)
-    rc, out, _err = run(
-        ["supervisorctl", "-c", supervisor_config, SUPERVISOR_VERB[action], program], timeout
+    # supervisorctl's own exit status is not the answer ("already started", "not running",
+    # or 0 after a spawn error): the states below tell
+    _rc, out, _err = run(
+        ["supervisorctl", "-c", supervisor_config, SUPERVISOR_VERB[action], *names], timeout
     )
-    if rc != 0 and not ("already started" in out or "not running" in out):
-        # supervisorctl's own failure (its exit status): the state below tells the rest
-        pass
     expected = "STOPPED" if action == "stopped" else "RUNNING"
     deadline = time.monotonic() + timeout
-    state, line = supervisor_state(run, supervisor_config, program, timeout)
-    while state in TRANSIENT and time.monotonic() < deadline:
+    states, shown = supervisor_states(run, supervisor_config, names, timeout)
+    while any(s in TRANSIENT for s in states.values()) and time.monotonic() < deadline:
         time.sleep(pause)
-        state, line = supervisor_state(run, supervisor_config, program, timeout)
-    if state != expected and not (expected == "STOPPED" and state in ("EXITED", "FATAL")):
+        states, shown = supervisor_states(run, supervisor_config, names, timeout)
+    if not settled(states, expected):
         raise ServiceError(
-            f"gunicorn ({program}) should be {expected}: {line}; {(out or '').strip()}"
+            f"the site's programs ({', '.join(names)}) should be {expected}: "
+            f"{shown or 'supervisorctl says nothing of them'}; {(out or '').strip()}"
         )
 
 

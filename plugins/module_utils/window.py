@@ -92,6 +92,11 @@ def new_db_name_of(params):
     )
 
 
+def programs_of(params):
+    """The programs the window stops and starts: ``programs``, else ``program`` alone."""
+    return list(params.get("programs") or []) or [params["program"]]
+
+
 def set_env_line(text, var, value):
     """site.env with var set to value, as the switch role's lineinfile writes it: the last
     line that sets var (``export`` or not) replaced, else one appended."""
@@ -235,7 +240,7 @@ class Window:
                 run,
                 action,
                 self.p["service_manager"],
-                self.p["program"],
+                programs_of(self.p),
                 self.p["supervisor_config"],
                 timeout=min(60, limit),
             )
@@ -510,7 +515,7 @@ def plan(params):
     name = new_db_name_of(params)
     points = hooks.window_hooks(params.get("hooks"))  # a bad hook is refused here
     return [
-        f"maintenance on ({params['maintenance_flag']}), {params['program']} stopped",
+        f"maintenance on ({params['maintenance_flag']}), {', '.join(programs_of(params))} stopped",
         f"snapshot of {params['old_db_name']} with {params['old_release']} into "
         f"{os.path.join(params['snapshots_dir'], params['run_id'])}",
         f"restore into {name} with {params['new_release']}"

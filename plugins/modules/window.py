@@ -173,6 +173,14 @@ options:
     description: The application's supervisor program or systemd unit.
     type: str
     required: true
+  programs:
+    description:
+      - Every program the window stops and starts, when the site has more than O(program) -
+        its background processes (a worker, Lino's linod) and its web server; a supervisor
+        group as C(name:*) (an C(fcgi-program), or one with C(numprocs)). Empty - O(program) alone.
+    type: list
+    elements: str
+    default: []
   app_bind:
     description: The application's own address (the health check asks it directly).
     type: str
@@ -343,6 +351,7 @@ def argument_spec():
         service_manager=dict(type="str", choices=["supervisor", "systemd"], default="supervisor"),
         supervisor_config=dict(type="path", default="/etc/supervisor/supervisord.conf"),
         program=dict(type="str", required=True),
+        programs=dict(type="list", elements="str", default=[]),
         app_bind=dict(type="str", default="127.0.0.1:8000"),
         health_path=dict(type="str", default="/health"),
         health_retries=dict(type="int", default=20),

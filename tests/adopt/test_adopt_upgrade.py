@@ -4,19 +4,22 @@ The site is made on a test host the way people deploy Django by hand, not by dat
 project folder /srv/handsite with its own settings module (the database written inline)
 and manage.py, the application's code in /srv/handsite/app (the demo site, version 1,
 installed into the virtualenv /srv/handsite/venv as ``pip install -e`` would), gunicorn
-under the system's supervisor as the site's own user, and nginx in front. Then:
+and a background worker under the system's supervisor as the site's own user, and nginx in
+front. Then:
 
 - ``playbooks/adopt.yml`` takes it over while a poller GETs it: every answer 200, its
   tables unchanged, the virtualenv's path now a link into datamig's root, a second run
   changes nothing;
 - ``playbooks/upgrade.yml`` upgrades it to version 2: served by the new code through the
   site's own nginx and supervisor program, every table as the engine's own migration of
-  the same data predicts, users seeing the site or its maintenance page, never an error;
+  the same data predicts, users seeing the site or its maintenance page, never an error,
+  the worker stopped while rows move and running again after;
 - ``playbooks/rollback.yml`` puts version 1 and its database back exactly.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import shlex
 
@@ -30,6 +33,7 @@ from tests.integration.demo_site import (
     Poller,
     expected_checksums,
     get,
+    journal,
     live_checksums,
     read_text,
     recap_changed,
@@ -68,7 +72,22 @@ from django.core.management import execute_from_command_line
 
 execute_from_command_line(sys.argv)
 """
-SUPERVISOR = f"""[program:{SITE}]
+HEARTBEAT = f"{PROJECT}/db/worker.log"
+WORKER = (
+    "import time\n"
+    "while True:\n"
+    f"    with open({HEARTBEAT!r}, 'a') as log: print(time.time(), file=log)\n"
+    "    time.sleep(0.2)\n"
+)
+SUPERVISOR = f"""[program:{SITE}-worker]
+command={PROJECT}/venv/bin/python {PROJECT}/worker.py
+directory={PROJECT}
+user={USER}
+autostart=true
+startsecs=1
+stopasgroup=true
+
+[program:{SITE}]
 command={PROJECT}/venv/bin/gunicorn --bind {APP} --workers 2 demo_site.wsgi:application
 directory={PROJECT}
 environment=DJANGO_SETTINGS_MODULE="{SETTINGS}"
@@ -118,6 +137,7 @@ def _build_site(host) -> None:
     )
     _write(host, f"{PROJECT}/{SETTINGS}.py", HAND_SETTINGS)
     _write(host, f"{PROJECT}/manage.py", MANAGE, "0755")
+    _write(host, f"{PROJECT}/worker.py", WORKER)
     as_user = f"cd {PROJECT} && setpriv --reuid={USER} --regid=$(id -g {USER}) --init-groups -- "
     host.run(as_user + "venv/bin/python manage.py migrate --noinput -v0", check=True)
     host.run(as_user + "venv/bin/python manage.py demo_fill --rows 400 --seed 7", check=True)
@@ -159,6 +179,7 @@ def _vars(**extra):
         datamig_db_name_var=VAR,
         datamig_db_vendor_var="",
         datamig_program=SITE,
+        datamig_programs=[SITE, f"{SITE}-worker"],
         datamig_app_bind=APP,
         datamig_site_user=USER,
         datamig_adopt_layout="django",
@@ -168,7 +189,7 @@ def _vars(**extra):
             "settings_module": SETTINGS,
             "venv": f"{PROJECT}/venv",
             "database": {"vendor": "sqlite", "name": DB},
-            "programs": [SITE],
+            "programs": [SITE, {"name": f"{SITE}-worker", "role": "background"}],
             "app_server": "gunicorn",
             "web_server": {"kind": "nginx", "config": f"/etc/nginx/sites-enabled/{SITE}.conf"},
             "run_user": USER,
@@ -181,6 +202,15 @@ def _live_db(host) -> str:
     env = read_text(host, f"{ROOT_DIR}/shared/site.env") or ""
     [line] = [line for line in env.splitlines() if line.startswith(f"{VAR}=")]
     return shlex.split(line.split("=", 1)[1])[0]
+
+
+def _when(stamp: str) -> float:
+    """A journal time (UTC, ISO) as seconds since the epoch."""
+    return (
+        datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+        .replace(tzinfo=datetime.timezone.utc)
+        .timestamp()
+    )
 
 
 def _gunicorn_users(host) -> set[str]:
@@ -237,6 +267,17 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     assert real.startswith("/usr/bin/python3")
     venv = host.run(f"readlink -f {PROJECT}/venv", check=True).stdout.strip()
     assert venv == report["release_to"] + "/venv"
+
+    # the worker was stopped while rows moved, and runs again (with the new code)
+    beats = [float(t) for t in (read_text(host, HEARTBEAT) or "").split()]
+    steps = {
+        (r["step"], r["status"]): _when(r["time"])
+        for r in journal(host, ROOT_DIR)
+        if r["run_id"] == report["run_id"]
+    }
+    moving = (steps[("snapshot", "started")], steps[("switch", "started")])
+    assert not [t for t in beats if moving[0] <= t <= moving[1]], moving
+    assert any(t > steps[("switch", "done")] for t in beats)
 
     rolled_back = run_playbook("playbooks/rollback.yml", hosts, _vars())
     _assert_ok(rolled_back)

@@ -27,8 +27,8 @@ def from_description(description, exists=os.path.exists):
     (default: the project folder), ``venv``, ``database`` (``vendor``, ``name``, and
     ``user``/``host``/``port``/``password`` for a server), ``programs`` (supervisor program
     names, or dicts with ``name`` and ``role``: ``web`` or ``background``), ``app_server``,
-    ``web_server`` (``kind``, ``config``), ``run_user``. Every problem is named; none is
-    fixed by guessing."""
+    ``web_server`` (``kind``, ``config``), ``run_user``, ``cron_jobs`` (scripts that must not
+    run during an upgrade). Every problem is named; none is fixed by guessing."""
     refusals = []
     if not isinstance(description, dict):
         return None, [f"the site description must be a mapping, not {type(description).__name__}"]
@@ -112,6 +112,7 @@ def from_description(description, exists=os.path.exists):
         },
         "run_user": description.get("run_user", ""),
         "cron_snapshot": description.get("cron_snapshot", ""),
+        "cron_jobs": list(description.get("cron_jobs") or []),
         "monit": bool(description.get("monit", False)),
         "monit_confs": list(description.get("monit_confs") or []),
         "config_files": [],

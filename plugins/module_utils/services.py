@@ -179,12 +179,21 @@ def http_get(url, timeout):
         return 0, str(exc)
 
 
-def health_problem(status, body, version):
-    """Why an answer of the health URL is not healthy, None when it is."""
+HEALTH_FORMATS = ("json", "status")
+
+
+def health_problem(status, body, version, health_format="json"):
+    """Why an answer of the health URL is not healthy, None when it is.
+
+    health_format ``json``: datamig's health page (``{"status": "ok", "version": ...}``);
+    ``status``: any page answered 200 (a site without such a page, e.g. an adopted Lino
+    site: its version is not checked)."""
     if status != 200:
         return f"Status code was {status} and not [200]" + (
             f": {body.strip()[:300]}" if body else ""
         )
+    if health_format == "status":
+        return None
     try:
         data = json.loads(body)
     except ValueError:
@@ -196,13 +205,13 @@ def health_problem(status, body, version):
     return None
 
 
-def health(get, url, version, tries, pause, deadline=None):
+def health(get, url, version, tries, pause, deadline=None, health_format="json"):
     """Ask url until it answers healthy (and with version when given); raise ServiceError
     with the last answer's problem after ``tries`` attempts or past ``deadline``."""
     problem = "not asked"
     for attempt in range(max(int(tries), 1)):
         status, body = get(url, 10)
-        problem = health_problem(status, body, version)
+        problem = health_problem(status, body, version, health_format)
         if problem is None:
             return
         if deadline is not None and time.monotonic() >= deadline:

@@ -24,7 +24,11 @@ snapshot playbooks work on it:
   live database's name from site.env (the engine's ``datamig.live_database``), so that an
   upgrade switches to a new database by rewriting one line of site.env, as for its own sites;
 - an nginx site gets one ``include`` line per ``server {`` that serves datamig's maintenance
-  page while the maintenance flag exists.
+  page while the maintenance flag exists;
+- the site's cron jobs that would interfere (getlino's daily ``make_snapshot_<prj>``, which
+  stops supervisor for every site of the server) get two lines after their ``#!`` that
+  exit while the maintenance flag exists: nothing to put back when a window ends, however
+  it ends.
 
 :func:`plan` says what :func:`apply` would do; both are idempotent: a site already taken
 over gives an empty plan. Every write is atomic (a temporary file renamed), and the one
@@ -41,6 +45,7 @@ from ansible_collections.datamig.site.plugins.module_utils.site_env import quote
 BLOCK_BEGIN = "# BEGIN datamig.site: the live database (added by datamig's adoption; do not edit)"
 BLOCK_END = "# END datamig.site"
 NGINX_MARK = "# datamig.site: maintenance page"
+CRON_MARK = "# datamig.site: nothing while datamig upgrades this site (its maintenance flag)"
 MOVED_SUFFIX = ".datamig-adopted"
 ADOPTED_PREFIX = "adopted-"
 SERVER_LINE = re.compile(r"^(\s*)server\s*\{\s*(#.*)?$")
@@ -165,6 +170,26 @@ def with_include(text, include_line):
     return "\n".join(out) + "\n"
 
 
+def with_cron_guard(text, flag):
+    """A cron job's script that exits at once while the maintenance flag exists (after its
+    ``#!`` line): getlino's daily snapshot stops supervisor for every site of the server."""
+    guard = f"{CRON_MARK}\n[ -e {flag} ] && exit 0\n"
+    lines = text.splitlines(keepends=True)
+    if CRON_MARK in text:
+        index = next(i for i, line in enumerate(lines) if line.startswith(CRON_MARK))
+        lines[index : index + 2] = [guard]
+        return "".join(lines)
+    if lines and lines[0].startswith("#!"):
+        return lines[0] + guard + "".join(lines[1:])
+    return guard + text
+
+
+def cron_jobs(site):
+    """The cron jobs of the site that must not run during an upgrade."""
+    jobs = [site.get("cron_snapshot") or "", *(site.get("cron_jobs") or [])]
+    return [job for job in jobs if job]
+
+
 def taken_over(root, site):
     """The release the site was taken over with, when it already was ("" if not)."""
     paths = site_state.layout(root)
@@ -224,6 +249,13 @@ def plan(site, root, db_name_var, version, stamp=None):
     block = managed_block(paths["site_env_path"], db_name_var)
     if with_block(text, block) != text:
         steps.append(("settings", settings))
+    for job in cron_jobs(site):
+        if not os.path.isfile(job):
+            raise TakeoverError(f"the cron job {job} is no file")
+        with open(job, encoding="utf-8") as handle:
+            text = handle.read()
+        if with_cron_guard(text, paths["maintenance_flag"]) != text:
+            steps.append(("cron_guard", job))
     return steps, {"settings": settings, "version": str(version), "stamp": stamp}
 
 
@@ -311,6 +343,11 @@ def apply(site, root, db_name_var, version, check_web=None, stamp=None, gid=None
             with_block(text, managed_block(paths["site_env_path"], db_name_var)),
             0o644,
         )
+    for action, job in steps:
+        if action == "cron_guard":
+            with open(job, encoding="utf-8") as handle:
+                text = handle.read()
+            _write(job, with_cron_guard(text, paths["maintenance_flag"]), 0o755)
     return steps
 
 

@@ -259,6 +259,7 @@ class Window:
                 int(self.p["health_retries"]),
                 float(self.p["health_delay"]),
                 deadline,
+                self.p.get("health_format") or "json",
             )
         except services.ServiceError as exc:
             raise StepFailed(str(exc)) from None

@@ -33,7 +33,10 @@ description:
     C(datamig.live_database), which must be installed in the site's virtualenv) and, for an
     nginx site, one C(include) line per C(server {) that serves the maintenance page while
     the maintenance flag exists; O(web_server_check) checks that configuration, which is put
-    back when the check fails. A site already taken over is left as it is.
+    back when the check fails. The site's cron jobs that would interfere with an upgrade
+    (getlino's daily snapshot, which stops supervisor for every site; a description's
+    C(cron_jobs)) get two lines after their C(#!) that exit while the maintenance flag
+    exists. A site already taken over is left as it is.
 author:
   - datamig developers (!UNKNOWN)
 options:
@@ -53,7 +56,8 @@ options:
         mysql, C(name), C(user), C(host), C(port), C(password)), C(programs) (supervisor
         program names, or dicts with C(name) and C(role) web or background), C(app_server)
         (gunicorn, uwsgi, daphne or mod_wsgi), C(web_server) (C(kind) nginx or apache2,
-        C(config)), C(run_user).
+        C(config)), C(run_user), C(cron_jobs) (scripts that must not run during an upgrade,
+        guarded by O(state=managed)).
     type: dict
     default: {}
   database_password:

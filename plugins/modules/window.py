@@ -189,6 +189,14 @@ options:
     description: The health check's path.
     type: str
     default: /health
+  health_format:
+    description:
+      - V(json) - the health page answers JSON with C(status) V(ok) and the C(version), which
+        must be the new one. V(status) - any page answered 200 is healthy and the version is
+        not asked (a site without datamig's health page, such as an adopted Lino site).
+    type: str
+    choices: [json, status]
+    default: json
   health_retries:
     description: Health check attempts.
     type: int
@@ -354,6 +362,7 @@ def argument_spec():
         programs=dict(type="list", elements="str", default=[]),
         app_bind=dict(type="str", default="127.0.0.1:8000"),
         health_path=dict(type="str", default="/health"),
+        health_format=dict(type="str", choices=["json", "status"], default="json"),
         health_retries=dict(type="int", default=20),
         health_delay=dict(type="float", default=1.0),
         heavy_slots=dict(type="int", default=0),

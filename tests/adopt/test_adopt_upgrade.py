@@ -73,6 +73,7 @@ from django.core.management import execute_from_command_line
 execute_from_command_line(sys.argv)
 """
 HEARTBEAT = f"{PROJECT}/db/worker.log"
+CRON_JOB = f"{PROJECT}/nightly-backup.sh"  # as cron.daily would run it
 WORKER = (
     "import time\n"
     "while True:\n"
@@ -138,6 +139,7 @@ def _build_site(host) -> None:
     _write(host, f"{PROJECT}/{SETTINGS}.py", HAND_SETTINGS)
     _write(host, f"{PROJECT}/manage.py", MANAGE, "0755")
     _write(host, f"{PROJECT}/worker.py", WORKER)
+    _write(host, CRON_JOB, f"#!/bin/sh\nsupervisorctl stop all\ncp {DB} {DB}.bak\n", "0755")
     as_user = f"cd {PROJECT} && setpriv --reuid={USER} --regid=$(id -g {USER}) --init-groups -- "
     host.run(as_user + "venv/bin/python manage.py migrate --noinput -v0", check=True)
     host.run(as_user + "venv/bin/python manage.py demo_fill --rows 400 --seed 7", check=True)
@@ -182,6 +184,10 @@ def _vars(**extra):
         datamig_programs=[SITE, f"{SITE}-worker"],
         datamig_app_bind=APP,
         datamig_site_user=USER,
+        # as for a site without datamig's JSON health page (a Lino site): its front page
+        # answering 200 is healthy, and the live version is the one the journal records
+        datamig_health_format="status",
+        datamig_health_path="/",
         datamig_adopt_layout="django",
         datamig_adopt_version="1",
         datamig_adopt_description={
@@ -193,6 +199,7 @@ def _vars(**extra):
             "app_server": "gunicorn",
             "web_server": {"kind": "nginx", "config": f"/etc/nginx/sites-enabled/{SITE}.conf"},
             "run_user": USER,
+            "cron_jobs": [CRON_JOB],
         },
         **extra,
     )
@@ -236,6 +243,8 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     settings = read_text(host, f"{PROJECT}/{SETTINGS}.py") or ""
     assert settings.startswith(HAND_SETTINGS) and "datamig.live_database" in settings
     assert live_checksums(host, ROOT_DIR, SETTINGS) == before
+    guard = (read_text(host, CRON_JOB) or "").splitlines()[1:3]
+    assert guard[1] == f"[ -e {ROOT_DIR}/maintenance/maintenance.json ] && exit 0", guard
     again = run_playbook("playbooks/adopt.yml", hosts, _vars())
     _assert_ok(again)
     assert recap_changed(again, host.name) == 0, again.stdout[-3000:]

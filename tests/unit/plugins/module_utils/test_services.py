@@ -53,3 +53,10 @@ def test_the_maintenance_flag_on_keeps_its_first_time_and_off_removes_it(tmp_pat
     assert again == first and first["run_id"] == "r1"
     assert services.maintenance_off(flag) is True
     assert services.maintenance_off(flag) is False
+
+
+def test_the_status_format_takes_any_page_answered_200_and_asks_no_version():
+    page = "<html><title>prod1</title></html>"
+    assert services.health_problem(200, page, "2", "status") is None
+    assert "not JSON" in services.health_problem(200, page, "2", "json")
+    assert "Status code was 502" in services.health_problem(502, "Bad Gateway", "", "status")

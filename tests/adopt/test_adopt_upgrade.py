@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import secrets
 import shlex
 
 import pytest
 
 from tests.hosts.ansible import run_playbook
+from tests.hosts.postgres import start_postgres
 from tests.integration.demo_site import (
     ALLOW_LOSS_1_TO_2,
     DEMO,
@@ -48,7 +50,9 @@ SITE = "handsite"
 PROJECT = f"/srv/{SITE}"
 ROOT_DIR = f"/srv/datamig/{SITE}"
 USER = "dmt-handsite"
-DB = f"{PROJECT}/db/{SITE}.sqlite3"
+SQLITE_DB = f"{PROJECT}/db/{SITE}.sqlite3"
+PG_USER = "handsite"
+PG_PASSWORD = "hand-Pw-" + secrets.token_hex(6)
 APP = "127.0.0.1:8011"
 SETTINGS = "hand_settings"
 VAR = "HANDSITE_DB_NAME"
@@ -56,13 +60,29 @@ VAR = "HANDSITE_DB_NAME"
 HAND_SETTINGS = f"""# The operator's own settings of {SITE}: the application's, the database inline.
 from demo_site.settings import *  # noqa: F403
 
-DATABASES = {{
-    "default": {{
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": "{DB}",
-    }}
-}}
+DATABASES = {{{{"default": {{database}}}}}}
 """
+
+
+def _database(vendor: str) -> dict[str, str]:
+    """The site's database as its settings write it (Django's keys) - SQLite in the
+    project folder, or PostgreSQL on the host's own server, its password inline."""
+    if vendor == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_DB}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": SITE,
+        "USER": PG_USER,
+        "PASSWORD": PG_PASSWORD,
+        "HOST": "127.0.0.1",
+        "PORT": "5432",
+    }
+
+
+def _settings(vendor: str) -> str:
+    return HAND_SETTINGS.format(database=repr(_database(vendor)))
+
+
 MANAGE = f"""#!{PROJECT}/venv/bin/python
 import os
 import sys
@@ -117,7 +137,7 @@ def _write(host, path: str, text: str, mode: str = "0644") -> None:
     host.run(f"cat > {path} && chmod {mode} {path}", input=text, check=True)
 
 
-def _build_site(host) -> None:
+def _build_site(host, vendor: str) -> None:
     """The hand-deployed site, serving version 1 with data (nothing of datamig's)."""
     inherit = site_vars(SITE)["datamig_venv_inherit_site_packages"]
     host.run(
@@ -136,10 +156,11 @@ def _build_site(host) -> None:
         f" && chown -R {USER}: {PROJECT}/db",
         check=True,
     )
-    _write(host, f"{PROJECT}/{SETTINGS}.py", HAND_SETTINGS)
+    _write(host, f"{PROJECT}/{SETTINGS}.py", _settings(vendor), "0640")
+    host.run(f"chgrp {USER} {PROJECT}/{SETTINGS}.py", check=True)  # its password: the site's
     _write(host, f"{PROJECT}/manage.py", MANAGE, "0755")
     _write(host, f"{PROJECT}/worker.py", WORKER)
-    _write(host, CRON_JOB, f"#!/bin/sh\nsupervisorctl stop all\ncp {DB} {DB}.bak\n", "0755")
+    _write(host, CRON_JOB, f"#!/bin/sh\nsupervisorctl stop all\ncp -r {PROJECT}/db /tmp\n", "0755")
     as_user = f"cd {PROJECT} && setpriv --reuid={USER} --regid=$(id -g {USER}) --init-groups -- "
     host.run(as_user + "venv/bin/python manage.py migrate --noinput -v0", check=True)
     host.run(as_user + "venv/bin/python manage.py demo_fill --rows 400 --seed 7", check=True)
@@ -173,13 +194,15 @@ def _checksums_by_hand(host) -> dict[str, str]:
     return {table: t["sha256"] for table, t in json.loads(out)["tables"].items()}
 
 
-def _vars(**extra):
+def _vars(vendor: str, **extra):
+    database = _database(vendor)
     return site_vars(
         SITE,
         datamig_site_root=ROOT_DIR,
         datamig_settings=SETTINGS,
         datamig_db_name_var=VAR,
         datamig_db_vendor_var="",
+        datamig_db_vendor=vendor,
         datamig_program=SITE,
         datamig_programs=[SITE, f"{SITE}-worker"],
         datamig_app_bind=APP,
@@ -194,7 +217,7 @@ def _vars(**extra):
             "project_dir": PROJECT,
             "settings_module": SETTINGS,
             "venv": f"{PROJECT}/venv",
-            "database": {"vendor": "sqlite", "name": DB},
+            "database": {"vendor": vendor, "name": database["NAME"]},
             "programs": [SITE, {"name": f"{SITE}-worker", "role": "background"}],
             "app_server": "gunicorn",
             "web_server": {"kind": "nginx", "config": f"/etc/nginx/sites-enabled/{SITE}.conf"},
@@ -225,34 +248,41 @@ def _gunicorn_users(host) -> set[str]:
     return {line.split()[0] for line in listing if "gunicorn" in line and APP in line}
 
 
-def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp_path):
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp_path, vendor):
     host = test_host
-    _build_site(host)
+    db = _database(vendor)["NAME"]
+    server = None
+    if vendor == "postgresql":
+        server = start_postgres(host, PG_USER, PG_PASSWORD)
+        server.psql(f"CREATE DATABASE {SITE} OWNER {PG_USER}")
+    _build_site(host, vendor)
     before = _checksums_by_hand(host)
     hosts = [host]
 
     with Poller(host) as adopting:
-        adopted = run_playbook("playbooks/adopt.yml", hosts, _vars())
+        adopted = run_playbook("playbooks/adopt.yml", hosts, _vars(vendor))
     _assert_ok(adopted)
     assert adopting.seen and adopting.statuses() == [200], adopting.statuses()
     assert host.run(f"readlink {PROJECT}/venv", check=True).stdout.strip() == (
         f"{ROOT_DIR}/current/venv"
     )
     assert host.run(f"test -d {PROJECT}/venv.datamig-adopted").returncode == 0
-    assert _live_db(host) == DB
+    assert _live_db(host) == db
     settings = read_text(host, f"{PROJECT}/{SETTINGS}.py") or ""
-    assert settings.startswith(HAND_SETTINGS) and "datamig.live_database" in settings
+    assert settings.startswith(_settings(vendor)) and "datamig.live_database" in settings
     assert live_checksums(host, ROOT_DIR, SETTINGS) == before
     guard = (read_text(host, CRON_JOB) or "").splitlines()[1:3]
     assert guard[1] == f"[ -e {ROOT_DIR}/maintenance/maintenance.json ] && exit 0", guard
-    again = run_playbook("playbooks/adopt.yml", hosts, _vars())
+    again = run_playbook("playbooks/adopt.yml", hosts, _vars(vendor))
     _assert_ok(again)
     assert recap_changed(again, host.name) == 0, again.stdout[-3000:]
 
     expected = expected_checksums(
-        host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path, settings=SETTINGS
+        host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path, vendor, settings=SETTINGS
     )
     upgrade_vars = _vars(
+        vendor,
         datamig_version="2",
         datamig_release_src=str(DEMO / "v2"),
         datamig_allow_loss=ALLOW_LOSS_1_TO_2,
@@ -268,7 +298,16 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     [report] = [r for r in reports(host, ROOT_DIR) if r.get("version_to") == "2"]
     assert report["outcome"] == "upgraded" and report["version_from"] == "1"
     new_db = _live_db(host)
-    assert new_db.startswith(f"{ROOT_DIR}/shared/db/") and new_db != DB
+    assert new_db != db and new_db == report["database_to"]
+    if server is None:
+        assert new_db.startswith(f"{ROOT_DIR}/shared/db/")
+    else:  # beside the old one on the same server, made by the site's own database user
+        assert {db, new_db} <= server.databases()
+        owner = server.psql(
+            f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{new_db}'"
+        )
+        assert owner == PG_USER
+    assert PG_PASSWORD not in upgraded.stdout + upgraded.stderr + adopted.stdout
     assert live_checksums(host, ROOT_DIR, SETTINGS) == expected
     assert _gunicorn_users(host) == {USER}
     # the site's own processes find the new code through the path they always used
@@ -288,10 +327,10 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     assert not [t for t in beats if moving[0] <= t <= moving[1]], moving
     assert any(t > steps[("switch", "done")] for t in beats)
 
-    rolled_back = run_playbook("playbooks/rollback.yml", hosts, _vars())
+    rolled_back = run_playbook("playbooks/rollback.yml", hosts, _vars(vendor))
     _assert_ok(rolled_back)
     status, body = get(host, "/")
     assert status == 200 and "version 1" in body, (status, body)
-    assert _live_db(host) == DB
+    assert _live_db(host) == db
     assert live_checksums(host, ROOT_DIR, SETTINGS) == before
     assert _checksums_by_hand(host) == before

@@ -13,7 +13,9 @@ front. Then:
 - ``playbooks/upgrade.yml`` upgrades it to version 2: served by the new code through the
   site's own nginx and supervisor program, every table as the engine's own migration of
   the same data predicts, users seeing the site or its maintenance page, never an error,
-  the worker stopped while rows move and running again after;
+  the worker stopped while rows move and running again after; on PostgreSQL the site's
+  user may not create databases (as getlino leaves it): postgres makes the new one, the
+  site's user owns it;
 - ``playbooks/rollback.yml`` puts version 1 and its database back exactly.
 """
 
@@ -196,6 +198,8 @@ def _checksums_by_hand(host) -> dict[str, str]:
 
 def _vars(vendor: str, **extra):
     database = _database(vendor)
+    if vendor == "postgresql":  # its new database made by postgres, owned by the site's user
+        extra = {"datamig_db_admin": "postgres", "datamig_db_owner": PG_USER, **extra}
     return site_vars(
         SITE,
         datamig_site_root=ROOT_DIR,
@@ -255,6 +259,8 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     server = None
     if vendor == "postgresql":
         server = start_postgres(host, PG_USER, PG_PASSWORD)
+        # as getlino leaves it: the database made by postgres, the site's user may make none
+        server.psql(f"ALTER ROLE {PG_USER} NOCREATEDB")
         server.psql(f"CREATE DATABASE {SITE} OWNER {PG_USER}")
     _build_site(host, vendor)
     before = _checksums_by_hand(host)
@@ -301,7 +307,7 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     assert new_db != db and new_db == report["database_to"]
     if server is None:
         assert new_db.startswith(f"{ROOT_DIR}/shared/db/")
-    else:  # beside the old one on the same server, made by the site's own database user
+    else:  # beside the old one on the same server, made by postgres, the site's user its owner
         assert {db, new_db} <= server.databases()
         owner = server.psql(
             f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{new_db}'"

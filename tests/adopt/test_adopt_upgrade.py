@@ -10,6 +10,8 @@ front. Then:
 - ``playbooks/adopt.yml`` takes it over while a poller GETs it: every answer 200, its
   tables unchanged, the virtualenv's path now a link into datamig's root, a second run
   changes nothing;
+- ``playbooks/snapshot.yml`` and ``playbooks/schedule.yml`` work on it, the scheduled
+  snapshot run from the site's user's crontab;
 - ``playbooks/upgrade.yml`` upgrades it to version 2: served by the new code through the
   site's own nginx and supervisor program, every table as the engine's own migration of
   the same data predicts, users seeing the site or its maintenance page, never an error,
@@ -35,10 +37,13 @@ from tests.integration.demo_site import (
     DEMO,
     GUNICORN,
     Poller,
+    as_cron_of,
+    cron_job,
     expected_checksums,
     get,
     journal,
     live_checksums,
+    private_crontabs,
     read_text,
     recap_changed,
     reports,
@@ -283,6 +288,18 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     again = run_playbook("playbooks/adopt.yml", hosts, _vars(vendor))
     _assert_ok(again)
     assert recap_changed(again, host.name) == 0, again.stdout[-3000:]
+
+    # snapshots and schedules work on it before any upgrade, as the site's own user
+    _assert_ok(run_playbook("playbooks/snapshot.yml", hosts, _vars(vendor)))
+    assert len(host.run(f"ls {ROOT_DIR}/snapshots", check=True).stdout.split()) == 1
+    private_crontabs(host)
+    _assert_ok(run_playbook("playbooks/schedule.yml", hosts, _vars(vendor)))
+    _times, command = cron_job(host, "datamig-scheduled-snapshot", USER)
+    ran = host.run(as_cron_of(USER, command))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    [scheduled] = host.run(f"ls {ROOT_DIR}/snapshots/scheduled", check=True).stdout.split()
+    owner = host.run(f"stat -c %U {ROOT_DIR}/snapshots/scheduled/{scheduled}", check=True)
+    assert owner.stdout.strip() == USER
 
     expected = expected_checksums(
         host, ROOT_DIR, DEMO / "v2", ALLOW_LOSS_1_TO_2, tmp_path, vendor, settings=SETTINGS

@@ -175,13 +175,17 @@ def with_cron_guard(text, flag):
     ``#!`` line): getlino's daily snapshot stops supervisor for every site of the server."""
     guard = f"{CRON_MARK}\n[ -e {flag} ] && exit 0\n"
     lines = text.splitlines(keepends=True)
+    shell = lines[0].strip() if lines and lines[0].startswith("#!") else ""
+    if not re.match(r"#!\s*(/usr)?/bin/(env\s+)?(ba|da|k|z)?sh\b", shell):
+        raise TakeoverError(
+            "cannot keep the cron job from running during an upgrade: it is no shell script"
+            f" ({shell or 'no #! line'})"
+        )
     if CRON_MARK in text:
         index = next(i for i, line in enumerate(lines) if line.startswith(CRON_MARK))
         lines[index : index + 2] = [guard]
         return "".join(lines)
-    if lines and lines[0].startswith("#!"):
-        return lines[0] + guard + "".join(lines[1:])
-    return guard + text
+    return lines[0] + guard + "".join(lines[1:])
 
 
 def cron_jobs(site):
@@ -254,7 +258,11 @@ def plan(site, root, db_name_var, version, stamp=None):
             raise TakeoverError(f"the cron job {job} is no file")
         with open(job, encoding="utf-8") as handle:
             text = handle.read()
-        if with_cron_guard(text, paths["maintenance_flag"]) != text:
+        try:
+            guarded = with_cron_guard(text, paths["maintenance_flag"])
+        except TakeoverError as exc:
+            raise TakeoverError(f"{job}: {exc}") from None
+        if guarded != text:
             steps.append(("cron_guard", job))
     return steps, {"settings": settings, "version": str(version), "stamp": stamp}
 

@@ -252,8 +252,13 @@ def manage(module, site):
     if module.check_mode:
         steps, _facts = takeover.plan(site, root, var, version)
         return {"changed": bool(steps), "takeover": takeover.public_plan(steps), "live_release": ""}
+    if not site.get("run_user"):
+        raise takeover.TakeoverError(
+            "name the user the site's programs run as (run_user): they read the live "
+            "database's name from shared/site.env, which only that user's group may read"
+        )
     try:
-        gid = pwd.getpwnam(site["run_user"]).pw_gid if site.get("run_user") else None
+        gid = pwd.getpwnam(site["run_user"]).pw_gid
     except KeyError:
         raise takeover.TakeoverError(
             "the site's programs run as {}, who is no user of this node".format(site["run_user"])

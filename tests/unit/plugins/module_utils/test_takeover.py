@@ -79,6 +79,20 @@ def test_a_cron_job_does_nothing_while_the_site_is_in_maintenance(tmp_path):
     assert job.read_text() == text  # guarded once
 
 
+@pytest.mark.parametrize("first", ["#!/usr/bin/python3", "echo no shebang"])
+def test_a_cron_job_that_is_no_shell_script_is_refused(tmp_path, first):
+    site, _project, _conf = _site(tmp_path, web=False)
+    job = tmp_path / "job"
+    job.write_text(first + "\nprint('x')\n")
+    site["cron_jobs"] = [str(job)]
+    before = _files(tmp_path)
+    with pytest.raises(takeover.TakeoverError, match=r"job: cannot keep .* no shell script"):
+        takeover.apply(site, str(tmp_path / "state"), VAR, "1")
+    assert _files(tmp_path) == before
+    for shell in ("#!/bin/sh", "#!/bin/bash", "#! /usr/bin/env bash"):
+        assert takeover.CRON_MARK in takeover.with_cron_guard(shell + "\ntrue\n", "/f")
+
+
 def _settings_db_name(project, env=None):
     """DATABASES['default']['NAME'] as the site's own process sees it (the settings run)."""
     code = "import shop_settings; print(shop_settings.DATABASES['default']['NAME'])"

@@ -2,6 +2,7 @@
 
 import json
 import os
+import pwd
 from pathlib import Path
 
 from ...getlino_node import configure, startsite
@@ -157,7 +158,7 @@ def _managed_site(tmp_path):
         settings_module="shop_settings",
         venv=str(project / "venv"),
         web_server={"kind": "nginx", "config": str(conf)},
-        run_user="",
+        run_user=pwd.getpwuid(os.getuid()).pw_name,
     )
     args = {
         "name": "shop",
@@ -179,6 +180,15 @@ def test_managed_in_check_mode_says_what_it_would_do_and_does_nothing(tmp_path):
     assert result["changed"] is True
     assert [step["action"] for step in result["takeover"]][:2] == ["web_server", "release"]
     assert _tree(tmp_path) == before and not (tmp_path / "state").exists()
+
+
+def test_managed_needs_the_user_the_site_runs_as(tmp_path):
+    args, _project, _conf = _managed_site(tmp_path)
+    args["description"] = dict(args["description"], run_user="")
+    before = _tree(tmp_path)
+    refused = run_module(adopt, dict(args, web_server_check=["true"]))
+    assert refused.failed and "run_user" in refused["msg"]
+    assert _tree(tmp_path) == before
 
 
 def test_managed_takes_the_site_over_once_and_a_refused_web_check_changes_nothing(tmp_path):

@@ -130,3 +130,38 @@ def public(site):
         db["password_set"] = bool(db.pop("password", ""))
         shown["database"] = db
     return shown
+
+
+def inventory_vars(site, root, db_name_var):
+    """The variables the upgrade, rollback, snapshot and schedule playbooks need for the
+    site once it is taken over, as far as the site says them (what it does not say - the
+    address its web program listens on - the operator adds: ``datamig_app_bind``).
+
+    Programs: the web ones first (``datamig_program`` is the first of them), a supervisor
+    group as ``name:*``. A getlino site has no health page of datamig's: its front page
+    answering 200 is its health. A getlino site on a database server has a user who may not
+    create databases: the server's administrator makes the new one (``datamig_db_admin``)."""
+    programs = sorted(
+        site.get("programs") or [], key=lambda p: (p.get("role", "web") != "web", p["name"])
+    )
+    names = [p["name"] + (":*" if p.get("group") else "") for p in programs]
+    db = site.get("database") or {}
+    out = {
+        "datamig_site_root": root,
+        "datamig_settings": site["settings_module"],
+        "datamig_db_name_var": db_name_var,
+        "datamig_db_vendor": db.get("vendor") or "sqlite",
+    }
+    if names:
+        out["datamig_program"] = names[0]
+        if len(names) > 1:
+            out["datamig_programs"] = names
+    if site.get("run_user"):
+        out["datamig_site_user"] = site["run_user"]
+    if site.get("layout") == "getlino":
+        out["datamig_health_format"] = "status"
+        out["datamig_health_path"] = "/"
+        if db.get("vendor") in ("postgresql", "mysql") and db.get("user"):
+            out["datamig_db_admin"] = "postgres" if db["vendor"] == "postgresql" else "root"
+            out["datamig_db_owner"] = db["user"]
+    return out

@@ -174,6 +174,16 @@ live_release:
   description: The release C(current) points at once the site is taken over.
   returned: when O(state=managed)
   type: str
+inventory:
+  description:
+    - The variables the upgrade, rollback, snapshot and schedule playbooks need for the site, as
+      far as the site says them - its datamig root, settings module, database variable and vendor,
+      programs (web first, a supervisor group as C(name:*)), user; for a getlino site its front
+      page as health and, on a database server, the administrator who makes new databases. The
+      address its web program listens on (C(datamig_app_bind)) is the operator's to add.
+  returned: when O(state=managed)
+  type: dict
+  sample: {datamig_site_root: /var/lib/datamig/prod1, datamig_settings: lino_local.prod1.settings, datamig_program: "prod1_asgi:*"}
 """
 
 import json  # noqa: E402
@@ -251,7 +261,12 @@ def manage(module, site):
     root, var, version = params["state_dir"], params["db_name_var"], params["version"]
     if module.check_mode:
         steps, _facts = takeover.plan(site, root, var, version)
-        return {"changed": bool(steps), "takeover": takeover.public_plan(steps), "live_release": ""}
+        return {
+            "changed": bool(steps),
+            "takeover": takeover.public_plan(steps),
+            "live_release": "",
+            "inventory": adopted_site.inventory_vars(site, root, var),
+        }
     if not site.get("run_user"):
         raise takeover.TakeoverError(
             "name the user the site's programs run as (run_user): they read the live "
@@ -278,6 +293,7 @@ def manage(module, site):
         "changed": bool(steps),
         "takeover": takeover.public_plan(steps),
         "live_release": os.path.realpath(os.path.join(root, "current")),
+        "inventory": adopted_site.inventory_vars(site, root, var),
     }
 
 

@@ -4,7 +4,10 @@ import pytest
 
 from ...getlino_node import configure, startsite
 
-from ansible_collections.datamig.site.plugins.module_utils import getlino_site  # isort: skip
+from ansible_collections.datamig.site.plugins.module_utils import (  # isort: skip
+    adopted_site,
+    getlino_site,
+)
 
 PRJ_DIR = "/usr/local/lino/lino_local/{}"
 
@@ -167,3 +170,22 @@ def test_a_settings_file_that_does_not_parse_is_refused_naming_its_line(tmp_path
     assert site["database"] is None
     assert len(refusals) == 1
     assert "/usr/local/lino/lino_local/quoted/settings.py" in refusals[0] and "line" in refusals[0]
+
+
+def test_the_inventory_of_a_getlino_site_on_mariadb_starts_its_web_group_first(tmp_path):
+    startsite(tmp_path, configure(tmp_path), "prod1")
+    site, _refusals = getlino_site.describe("prod1", str(tmp_path))
+    out = adopted_site.inventory_vars(site, "/var/lib/datamig/prod1", "PROD1_DB_NAME")
+    assert out == {
+        "datamig_site_root": "/var/lib/datamig/prod1",
+        "datamig_settings": "lino_local.prod1.settings",
+        "datamig_db_name_var": "PROD1_DB_NAME",
+        "datamig_db_vendor": "mysql",
+        "datamig_program": "prod1_asgi:*",
+        "datamig_programs": ["prod1_asgi:*", "prod1_linod"],
+        "datamig_site_user": "www-data",
+        "datamig_health_format": "status",
+        "datamig_health_path": "/",
+        "datamig_db_admin": "root",
+        "datamig_db_owner": "lino",
+    }

@@ -205,5 +205,11 @@ def test_managed_takes_the_site_over_once_and_a_refused_web_check_changes_nothin
     assert os.readlink(project / "venv") == str(tmp_path / "state" / "current" / "venv")
     assert done["live_release"].startswith(str(tmp_path / "state" / "releases" / "adopted-"))
     assert (tmp_path / "state" / "adopted.json").exists()
+    inventory = done["inventory"]
+    assert inventory["datamig_site_root"] == str(tmp_path / "state")
+    assert inventory["datamig_settings"] == "shop_settings"
+    assert inventory["datamig_db_name_var"] == "SHOP_DB_NAME"
+    assert inventory["datamig_programs"] == ["shop-gunicorn", "shop-worker"]
+    assert "datamig_health_format" not in inventory  # a hand-deployed site: as described
     again = run_module(adopt, dict(args, web_server_check=["true"]))
     assert not again.failed and again["changed"] is False and again["takeover"] == []

@@ -310,6 +310,15 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
         datamig_release_src=str(DEMO / "v2"),
         datamig_allow_loss=ALLOW_LOSS_1_TO_2,
     )
+    # a mistyped health format is refused in the preflight, before anything changes
+    current = host.run(f"readlink {ROOT_DIR}/current", check=True).stdout
+    typo = run_playbook(
+        "playbooks/upgrade.yml", hosts, {**upgrade_vars, "datamig_health_format": "jsno"}
+    )
+    assert typo.returncode != 0 and "datamig_health_format jsno: json" in typo.stdout
+    assert "failed at step preflight" in typo.stdout, typo.stdout[-3000:]
+    assert host.run(f"readlink {ROOT_DIR}/current", check=True).stdout == current
+
     with Poller(host) as upgrading:
         upgraded = run_playbook("playbooks/upgrade.yml", hosts, upgrade_vars)
     _assert_ok(upgraded)
@@ -318,8 +327,8 @@ def test_a_hand_deployed_site_is_adopted_upgraded_and_rolled_back(test_host, tmp
     assert set(upgrading.statuses()) <= {200, 503}, upgrading.statuses()
     assert all("being upgraded" in page for page in upgrading.bodies(503))
     assert any("version 2" in page for page in upgrading.bodies(200))
-    [report] = [r for r in reports(host, ROOT_DIR) if r.get("version_to") == "2"]
-    assert report["outcome"] == "upgraded" and report["version_from"] == "1"
+    [report] = [r for r in reports(host, ROOT_DIR) if r.get("outcome") == "upgraded"]
+    assert report["version_to"] == "2" and report["version_from"] == "1"
     new_db = _live_db(host)
     assert new_db != db and new_db == report["database_to"]
     if server is None:

@@ -228,6 +228,20 @@ def plan(site, root, db_name_var, version, stamp=None):
             steps.append(("web_server", web))
     settings = settings_file(site)
     current = taken_over(root, site)
+    if not current and os.path.lexists(paths["current_link"]):
+        # taken over before, and the virtualenv's path changed since (a reinstall?): taking
+        # it over again would name the settings' database live, maybe not the live one
+        raise TakeoverError(
+            "{} exists: the site was taken over before, but {} no longer links to {}; link it"
+            " back (ln -sfn {} {}) or move {} away to adopt the site anew".format(
+                paths["current_link"],
+                site["env_link"],
+                os.path.join(paths["current_link"], "venv"),
+                os.path.join(paths["current_link"], "venv"),
+                site["env_link"],
+                root,
+            )
+        )
     if not current:
         link = site["env_link"]
         if not os.path.lexists(link):

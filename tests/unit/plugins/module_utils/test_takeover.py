@@ -165,6 +165,21 @@ def test_the_site_is_taken_over_and_its_paths_keep_working(tmp_path):
     assert _files(tmp_path) == before
 
 
+def test_a_site_whose_virtualenv_path_changed_since_is_not_taken_over_again(tmp_path):
+    site, project, _conf = _site(tmp_path, web=False)
+    root = str(tmp_path / "state")
+    takeover.apply(site, root, VAR, "1")
+    env = Path(root, "shared", "site.env")
+    env.write_text(env.read_text().replace(f"{project}/db.sqlite3", "/upgraded/live.sqlite3"))
+    (project / "venv").unlink()  # a reinstall put a real folder there again
+    (project / "venv" / "bin").mkdir(parents=True)
+    before = _files(tmp_path)
+    with pytest.raises(takeover.TakeoverError, match=r"taken over before.*link it back"):
+        takeover.apply(site, root, VAR, "1")
+    assert _files(tmp_path) == before
+    assert "/upgraded/live.sqlite3" in env.read_text()
+
+
 def test_a_settings_block_is_replaced_not_repeated(tmp_path):
     site, project, _conf = _site(tmp_path, web=False)
     root = str(tmp_path / "state")

@@ -259,14 +259,6 @@ def manage(module, site):
     """Put the site under datamig's layout (module_utils/takeover.py): the result's parts."""
     params = module.params
     root, var, version = params["state_dir"], params["db_name_var"], params["version"]
-    if module.check_mode:
-        steps, _facts = takeover.plan(site, root, var, version)
-        return {
-            "changed": bool(steps),
-            "takeover": takeover.public_plan(steps),
-            "live_release": "",
-            "inventory": adopted_site.inventory_vars(site, root, var),
-        }
     if not site.get("run_user"):
         raise takeover.TakeoverError(
             "name the user the site's programs run as (run_user): they read the live "
@@ -278,6 +270,14 @@ def manage(module, site):
         raise takeover.TakeoverError(
             "the site's programs run as {}, who is no user of this node".format(site["run_user"])
         ) from None
+    if module.check_mode:
+        steps, _facts = takeover.plan(site, root, var, version)
+        return {
+            "changed": bool(steps),
+            "takeover": takeover.public_plan(steps),
+            "live_release": "",
+            "inventory": adopted_site.inventory_vars(site, root, var),
+        }
 
     def check_web():
         rc, out, err = module.run_command(params["web_server_check"])

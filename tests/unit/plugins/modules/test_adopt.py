@@ -188,6 +188,8 @@ def test_managed_needs_the_user_the_site_runs_as(tmp_path):
     before = _tree(tmp_path)
     refused = run_module(adopt, dict(args, web_server_check=["true"]))
     assert refused.failed and "run_user" in refused["msg"]
+    checked = run_module(adopt, dict(args, web_server_check=["true"]), check_mode=True)
+    assert checked.failed and "run_user" in checked["msg"]  # the dry run refuses it too
     assert _tree(tmp_path) == before
 
 

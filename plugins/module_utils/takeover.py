@@ -278,7 +278,7 @@ def plan(site, root, db_name_var, version, stamp=None):
             raise TakeoverError(f"{job}: {exc}") from None
         if guarded != text:
             steps.append(("cron_guard", job))
-    return steps, {"settings": settings, "version": str(version), "stamp": stamp}
+    return steps, {"version": str(version), "stamp": stamp}
 
 
 def include_line(paths):
